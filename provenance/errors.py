@@ -1,0 +1,29 @@
+"""Typed errors. Library code raises these; the CLI turns them into `Error: ...` and exit 1."""
+
+
+class ProvenanceError(Exception):
+    """Base of every error a user can act on."""
+
+
+class FetchError(ProvenanceError):
+    """A URL could not be fetched (network, HTTP status, size, content type, policy)."""
+
+
+class BlockedAddress(FetchError):
+    """The URL's host is on a loopback, private, link-local or reserved address."""
+
+
+class ExtractionError(ProvenanceError):
+    """A page held no article text that trafilatura could find."""
+
+
+class InputError(ProvenanceError):
+    """A file given to ingest could not be read (missing, truncated, binary, unknown type)."""
+
+
+class NotOurDatabase(ProvenanceError):
+    """The --db file exists but is not a news-provenance database."""
+
+
+class OutletError(ProvenanceError):
+    """An outlet definition in scrapers/ is invalid."""
