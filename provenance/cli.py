@@ -1,0 +1,223 @@
+"""The `provenance` command: a thin click shell. Each command parses, calls one library function, prints."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, fetch, outlets as outlets_mod, pipeline, publish, store
+from .errors import ProvenanceError
+from .fetch import FetchSettings
+
+DEFAULTS = FetchSettings()
+
+
+class ProvenanceGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ProvenanceError as e:
+            raise click.ClickException(str(e)) from e
+
+
+@click.group(cls=ProvenanceGroup)
+@click.version_option(__version__, prog_name="provenance")
+def cli() -> None:
+    """Track where news claims come from: who said it first, through which articles, what changed."""
+
+
+def db_option(fn: Callable) -> Callable:
+    return click.option(
+        "--db",
+        default="provenance.db",
+        show_default=True,
+        envvar="PROVENANCE_DB",
+        type=click.Path(dir_okay=False),
+        help="SQLite database file (or $PROVENANCE_DB).",
+    )(fn)
+
+
+def scrapers_option(fn: Callable) -> Callable:
+    return click.option(
+        "--scrapers",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        help="A folder of extra outlet definitions (*.toml); may be repeated.",
+    )(fn)
+
+
+def fetch_options(fn: Callable) -> Callable:
+    """The politeness and safety knobs, named like the FetchSettings fields they set."""
+    options = [
+        click.option("--allow-private", is_flag=True, help="Allow loopback, private and link-local addresses (off: refused)."),
+        click.option("--proxy", help="HTTP(S) proxy URL for every request."),
+        click.option("--user-agent", default=DEFAULTS.user_agent, show_default=True, help="User-Agent header sent."),
+        click.option("--delay", type=click.FloatRange(min=0), default=DEFAULTS.delay, show_default=True,
+                     help="Seconds between requests to one host (robots Crawl-delay or an outlet file may make it longer)."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULTS.timeout[1], show_default=True,
+                     help="Seconds to wait for the server to send data."),
+        click.option("--retries", type=click.IntRange(min=0), default=DEFAULTS.retries, show_default=True,
+                     help="Extra attempts on 429, 5xx and connection errors (Retry-After honoured)."),
+        click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULTS.max_bytes, show_default=True,
+                     help="Largest decoded body accepted."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs: Any) -> Any:
+        kwargs["settings"] = FetchSettings(
+            user_agent=kwargs.pop("user_agent"),
+            delay=kwargs.pop("delay"),
+            timeout=(DEFAULTS.timeout[0], kwargs.pop("timeout")),
+            retries=kwargs.pop("retries"),
+            max_bytes=kwargs.pop("max_bytes"),
+            allow_private=kwargs.pop("allow_private"),
+            proxy=kwargs.pop("proxy"),
+        )
+        return fn(**kwargs)
+
+    return wrapper
+
+
+class _Progress:
+    """One status line on a terminal, rewritten as items finish; silent when stderr is not a TTY."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, event: pipeline.Event) -> None:
+        self.counts[event.outcome] = self.counts.get(event.outcome, 0) + 1
+        if not self.enabled:
+            return
+        done = sum(self.counts.values())
+        status = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+        line = f"[{done}] {status} | {event.outcome}: {event.item}"
+        width = 100
+        click.echo("\r" + line[:width].ljust(width), nl=False, err=True)
+
+    def close(self) -> None:
+        if self.enabled and self.counts:
+            click.echo("\r" + " " * 100 + "\r", nl=False, err=True)
+
+
+def _finish(summary: pipeline.Summary, progress: _Progress) -> None:
+    progress.close()
+    for error in summary.errors:
+        click.echo(f"Error: {error}", err=True)
+    click.echo(summary.line())
+    sys.exit(1 if summary.failed else 0)
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True, help="Link hops to follow from the start URLs.")
+@click.option("--same-host-only", is_flag=True, help="Follow only links on the start URLs' hosts.")
+@fetch_options
+@scrapers_option
+@db_option
+def crawl(urls: tuple[str, ...], depth: int, same_host_only: bool, settings: FetchSettings, scrapers: tuple[str, ...], db: str) -> None:
+    """Fetch URLS, follow their citation links to --depth, analyse and store."""
+    progress = _Progress()
+    summary = pipeline.crawl(
+        store.open_db(db), urls, outlets=outlets_mod.load(scrapers), depth=depth, settings=settings,
+        same_host_only=same_host_only, progress=progress,
+    )
+    _finish(summary, progress)
+
+
+@cli.command()
+@click.option("--older-than", help="Only articles last checked longer ago than this (90s, 15m, 6h, 2d, 1w).")
+@fetch_options
+@scrapers_option
+@db_option
+def recrawl(older_than: str | None, settings: FetchSettings, scrapers: tuple[str, ...], db: str) -> None:
+    """Conditional GET of stored articles; changed content becomes a new version."""
+    age = pipeline.parse_duration(older_than) if older_than else None
+    progress = _Progress()
+    summary = pipeline.recrawl(store.open_db(db), outlets=outlets_mod.load(scrapers), older_than=age, settings=settings, progress=progress)
+    _finish(summary, progress)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--base-url", help="URL of a lone file (default: its file:// URI).")
+@scrapers_option
+@db_option
+def ingest(paths: tuple[str, ...], base_url: str | None, scrapers: tuple[str, ...], db: str) -> None:
+    """Analyse and store .warc/.warc.gz files, saved .html pages, .txt files or folders of them, without the network."""
+    progress = _Progress()
+    summary = pipeline.ingest(store.open_db(db), paths, outlets=outlets_mod.load(scrapers), base_url=base_url, progress=progress)
+    _finish(summary, progress)
+
+
+@cli.command("export-warc")
+@click.argument("out", type=click.Path(dir_okay=False))
+@db_option
+def export_warc(out: str, db: str) -> None:
+    """Write the raw captures kept by fetch and ingest to OUT (.warc or .warc.gz)."""
+    count = fetch.write_warc(out, store.captures(store.open_existing(db)))
+    click.echo(f"wrote {count} records to {out}")
+
+
+@cli.command()
+@scrapers_option
+def outlets(scrapers: tuple[str, ...]) -> None:
+    """List the outlet definitions loaded (shipped plus --scrapers), each validated."""
+    loaded = outlets_mod.load(scrapers)
+    for outlet in sorted(loaded.outlets, key=lambda o: o.name.lower()):
+        extras = [f"{len(outlet.feeds)} feeds", f"{len(outlet.sitemaps)} sitemaps"]
+        if outlet.delay is not None:
+            extras.append(f"delay {outlet.delay:g}s")
+        click.echo(f"{outlet.name}\t{', '.join(outlet.domains)}\t{', '.join(extras)}\t{outlet.path}")
+    click.echo(f"{len(loaded.outlets)} outlets")
+
+
+def serve_options(fn: Callable) -> Callable:
+    options = [
+        click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on."),
+        click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="Port to listen on."),
+        click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@cli.command()
+@serve_options
+@click.option("--writable", is_flag=True, help="Open the database read-write (default: immutable).")
+@db_option
+def serve(host: str, port: int, open_browser: bool, writable: bool, db: str) -> None:
+    """Publish the database with Datasette, with this project's metadata."""
+    publish.serve(db, host=host, port=port, open_browser=open_browser, writable=writable)
+
+
+@cli.command()
+@click.option("--no-serve", is_flag=True, help="Stop after crawling and printing; don't start Datasette.")
+@serve_options
+@scrapers_option
+@db_option
+def demo(no_serve: bool, host: str, port: int, open_browser: bool, scrapers: tuple[str, ...], db: str) -> None:
+    """Serve the bundled sample web on 127.0.0.1, crawl it from its last derivative, print what was stored, then serve."""
+    database = store.open_db(db)
+    progress = _Progress()
+    summary = pipeline.demo(database, outlets=outlets_mod.load(scrapers), progress=progress)
+    progress.close()
+    click.echo(summary.line())
+    for row in store.article_overview(database):
+        click.echo(f"{row['published'] or '?':<22} {row['site_name'] or '?':<22} {row['title']}")
+        click.echo(f"{'':<22} {row['url']}  links {row['resolved']}/{row['links']} to stored articles")
+    if summary.failed:
+        for error in summary.errors:
+            click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    if not no_serve:
+        click.echo(f"Serving {Path(db)} on http://{host}:{port}/ (Ctrl+C to stop)")
+        publish.serve(db, host=host, port=port, open_browser=open_browser)

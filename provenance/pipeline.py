@@ -1,0 +1,237 @@
+"""crawl / ingest / recrawl / demo: the one place that knows the order of the stages.
+
+Each item (a URL or a file) is analysed and stored on its own, so one bad page never costs the
+rest of the batch: its failure is recorded (in `fetches`, or returned for the CLI to print) and
+the run goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlite_utils import Database
+
+from . import extract as extract_stage
+from . import fetch, store
+from .errors import ExtractionError, ProvenanceError
+from .extract import Article, ExtractOptions
+from .fetch import FetchSettings, Page, Unreadable
+from .outlets import Outlets
+
+
+@dataclass(frozen=True)
+class Event:
+    """One finished item, for progress display."""
+
+    item: str
+    outcome: str  # stored, unchanged, not-modified, skipped, failed
+    detail: str = ""
+
+
+@dataclass
+class Summary:
+    fetched: int = 0
+    stored: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    robots: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"fetched {self.fetched}, stored {self.stored}, unchanged {self.unchanged}, "
+            f"skipped by robots {self.robots}, skipped {self.skipped - self.robots}, failed {self.failed}"
+        )
+
+
+Progress = Callable[[Event], None]
+
+
+def _quiet(_: Event) -> None:
+    pass
+
+
+@dataclass
+class _Run:
+    db: Database
+    outlets: Outlets
+    options: ExtractOptions
+    progress: Progress
+    summary: Summary = field(default_factory=Summary)
+
+    def emit(self, item: str, outcome: str, detail: str = "") -> None:
+        if outcome == "failed":
+            self.summary.failed += 1
+            self.summary.errors.append(f"{item}: {detail}")
+        elif outcome == "skipped":
+            self.summary.skipped += 1
+            if "robots.txt" in detail:
+                self.summary.robots += 1
+        elif outcome in ("unchanged", "not-modified"):
+            self.summary.unchanged += 1
+        elif outcome == "stored":
+            self.summary.stored += 1
+        self.progress(Event(item, outcome, detail))
+
+    def analyse(self, page: Page, item: str, fetched: fetch.Attempt | None = None) -> Article | None:
+        """Extract and store one page; None when it holds no article, the reason put on its fetch row."""
+        try:
+            article = extract_stage.extract(page, self.outlets, self.options)
+        except ExtractionError as e:
+            if fetched is not None:
+                store.note_failure(self.db, fetched, str(e))
+            self.emit(item, "failed", str(e))
+            return None
+        saved = store.save_article(self.db, article, page)
+        self.emit(item, "stored" if saved.changed else "unchanged", article.title or article.url)
+        return article
+
+
+def crawl(
+    db: Database,
+    urls: Sequence[str],
+    *,
+    outlets: Outlets,
+    depth: int = 2,
+    settings: FetchSettings = FetchSettings(),
+    same_host_only: bool = False,
+    resolve: Callable[[str], list[str]] | None = None,
+    options: ExtractOptions = ExtractOptions(),
+    progress: Progress = _quiet,
+) -> Summary:
+    """Breadth-first from `urls`, following citation links in article bodies and declared origins."""
+    if depth < 0:
+        raise ProvenanceError("--depth must be 0 or more")
+    run = _Run(db, outlets, options, progress)
+    starts = [extract_stage.normalize_url(u) for u in urls]
+    start_hosts = {extract_stage.url_host(u) for u in starts}
+    queue: deque[tuple[str, int]] = deque((u, 0) for u in dict.fromkeys(starts))
+    seen = set(starts)
+    with fetch.Fetcher(settings, resolve=resolve, host_delays=outlets.host_delays()) as fetcher:
+        while queue:
+            url, hops = queue.popleft()
+            result = fetcher.fetch(url)
+            store.record_attempts(db, result.attempts)
+            if result.skipped:
+                run.emit(url, "skipped", result.skipped)
+                continue
+            if result.error or result.page is None:
+                run.emit(url, "failed", result.error or "no response")
+                continue
+            run.summary.fetched += 1
+            article = run.analyse(result.page, url, result.attempts[-1])
+            if article is None:
+                continue
+            seen.update((article.url, article.fetched_url))
+            if hops >= depth:
+                continue
+            for target in _citations(article, outlets):
+                if target in seen or (same_host_only and extract_stage.url_host(target) not in start_hosts):
+                    continue
+                seen.add(target)
+                queue.append((target, hops + 1))
+    return run.summary
+
+
+def _citations(article: Article, outlets: Outlets) -> list[str]:
+    """Links worth following: http(s), not back to this article, not an outlet's front or section page."""
+    found = [link.url for link in article.links]
+    if article.declared_origin_url:
+        found.append(article.declared_origin_url)
+    targets = []
+    for url in dict.fromkeys(found):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or url in (article.url, article.fetched_url):
+            continue
+        if parts.path in ("", "/"):
+            continue
+        outlet = outlets.for_host(parts.hostname or "")
+        if outlet and not outlet.is_article_url(parts.path):
+            continue
+        targets.append(url)
+    return targets
+
+
+def ingest(
+    db: Database,
+    paths: Sequence[str | Path],
+    *,
+    outlets: Outlets,
+    base_url: str | None = None,
+    options: ExtractOptions = ExtractOptions(),
+    progress: Progress = _quiet,
+) -> Summary:
+    """The same analysis as crawl, from WARC files, saved HTML pages and text files; no network."""
+    run = _Run(db, outlets, options, progress)
+    for item in fetch.read_paths(paths, base_url=base_url):
+        if isinstance(item, Unreadable):
+            run.emit(item.source, "failed", item.error)
+            continue
+        run.summary.fetched += 1
+        run.analyse(item, item.url)
+    return run.summary
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '15m', '6h', '2d', '1w' -> timedelta."""
+    m = _DURATION.match(text)
+    if not m:
+        raise ProvenanceError(f"{text!r} is not a duration (use a number and s, m, h, d or w, such as 6h)")
+    return timedelta(**{_UNITS[m.group(2)]: float(m.group(1))})
+
+
+def recrawl(
+    db: Database,
+    *,
+    outlets: Outlets,
+    older_than: timedelta | None = None,
+    settings: FetchSettings = FetchSettings(),
+    resolve: Callable[[str], list[str]] | None = None,
+    options: ExtractOptions = ExtractOptions(),
+    progress: Progress = _quiet,
+) -> Summary:
+    """Conditional GET of every stored article (last checked before `older_than` ago)."""
+    cutoff = None
+    if older_than is not None:
+        cutoff = (datetime.now(timezone.utc) - older_than).strftime("%Y-%m-%dT%H:%M:%SZ")
+    run = _Run(db, outlets, options, progress)
+    with fetch.Fetcher(settings, resolve=resolve, host_delays=outlets.host_delays()) as fetcher:
+        for stored in store.stored_articles(db, checked_before=cutoff):
+            result = fetcher.fetch(stored.fetched_url, etag=stored.etag, last_modified=stored.last_modified)
+            store.record_attempts(db, result.attempts)
+            if result.not_modified:
+                store.mark_checked(db, stored.article_id, result.attempts[-1].fetched_at)
+                run.emit(stored.url, "not-modified")
+            elif result.skipped:
+                run.emit(stored.url, "skipped", result.skipped)
+            elif result.error or result.page is None:
+                run.emit(stored.url, "failed", result.error or "no response")
+            else:
+                run.summary.fetched += 1
+                run.analyse(result.page, stored.url, result.attempts[-1])
+    return run.summary
+
+
+# The sample web's primary statement is four citation hops from its last derivative.
+DEMO_DEPTH = 4
+
+
+def demo(db: Database, *, outlets: Outlets, progress: Progress = _quiet) -> Summary:
+    """Crawl the bundled sample web, served on 127.0.0.1 under its real-looking host names."""
+    from .demo import sample_web
+
+    with sample_web() as web:
+        # Our own server on loopback: no need to wait between requests or to retry.
+        settings = FetchSettings(proxy=web.proxy_url, allow_private=True, delay=0.0, retries=0)
+        return crawl(db, web.start_urls, outlets=outlets, depth=DEMO_DEPTH, settings=settings, progress=progress)

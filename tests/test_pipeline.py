@@ -1,0 +1,204 @@
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from provenance import fetch, outlets, pipeline, store
+from provenance.fetch import FetchSettings, Page
+
+OUTLETS = outlets.load()
+LOCAL = FetchSettings(allow_private=True, delay=0.0, retries=0, timeout=(2.0, 2.0))
+PARAGRAPH = (
+    "The ministry said on Tuesday that about {n} soldiers had been sent to the border region in January and "
+    "February, and that further deployments could follow in the spring if the situation did not improve."
+)
+
+
+def story(title: str, published: str, body_html: str = "", n: int = 3000) -> bytes:
+    return f"""<!DOCTYPE html><html lang="en"><head><title>{title}</title>
+<meta property="og:site_name" content="Test Outlet"><meta property="article:published_time" content="{published}">
+</head><body><nav><a href="/nav-only">Section</a></nav><article><h1>{title}</h1>
+<p>{PARAGRAPH.format(n=n)}</p><p>{body_html}</p>
+<p>Officials declined to say how many of the soldiers had combat experience before the deployment began.</p>
+</article><footer><a href="/footer-only">About</a></footer></body></html>""".encode()
+
+
+@pytest.fixture
+def db(tmp_path):
+    return store.open_db(tmp_path / "p.db")
+
+
+@pytest.fixture
+def small_web(site):
+    """origin <- middle <- start, plus a robots-disallowed citation and a PDF citation."""
+    site.serve("/robots.txt", b"User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    site.serve("/origin", story("Origin statement", "2025-01-01T09:00:00Z"))
+    site.serve("/middle", story("Middle report", "2025-01-02T09:00:00Z", f'As <a href="{site.url("/origin")}">the ministry said</a>.'))
+    site.serve(
+        "/start",
+        story(
+            "Start blog",
+            "2025-01-03T09:00:00Z",
+            f'See <a href="{site.url("/middle")}">the report</a>, <a href="{site.url("/private/secret")}">a leak</a> '
+            f'and <a href="{site.url("/doc.pdf")}">the document</a>.',
+        ),
+    )
+    site.serve("/private/secret", story("Secret", "2025-01-01T00:00:00Z"))
+    site.serve("/doc.pdf", b"%PDF-1.4 ...", content_type="application/pdf")
+    return site
+
+
+def test_crawl_follows_body_links_to_depth_and_obeys_robots(db, small_web):
+    summary = pipeline.crawl(db, [small_web.url("/start")], outlets=OUTLETS, depth=2, settings=LOCAL)
+    titles = [r["title"] for r in db.query("select title from articles order by published")]
+    assert titles == ["Origin statement", "Middle report", "Start blog"]
+    assert "/private/secret" not in small_web.paths_requested
+    assert "/nav-only" not in small_web.paths_requested and "/footer-only" not in small_web.paths_requested
+    assert (summary.stored, summary.robots, summary.failed) == (3, 1, 0)
+    assert summary.skipped == 2  # robots.txt and the PDF
+    pdf = next(db.query("select * from fetches where url like '%doc.pdf'"))
+    assert "application/pdf" in pdf["error"]
+    resolved = list(db.query("select l.url, t.title from links l join articles t on t.id = l.target_article_id order by t.title"))
+    assert [r["title"] for r in resolved] == ["Middle report", "Origin statement"]
+
+
+def test_depth_counts_hops_from_the_start(db, small_web):
+    pipeline.crawl(db, [small_web.url("/start")], outlets=OUTLETS, depth=1, settings=LOCAL)
+    assert {r["title"] for r in db.query("select title from articles")} == {"Start blog", "Middle report"}
+    assert "/origin" not in small_web.paths_requested
+
+
+def test_a_private_address_is_refused_without_allow_private(db, small_web):
+    settings = FetchSettings(delay=0.0, retries=0)
+    summary = pipeline.crawl(db, [small_web.url("/start")], outlets=OUTLETS, settings=settings)
+    assert summary.failed == 1 and db["articles"].count == 0
+    assert small_web.paths_requested == []
+    assert "loopback" in next(db.query("select error from fetches"))["error"]
+
+
+def test_bad_pages_are_recorded_and_the_rest_stored(db, site):
+    site.serve("/good", story("Good page", "2025-01-01T00:00:00Z"))
+    site.serve("/empty", b"")
+    site.serve("/junk", b"\x00\x01\x02\xff" * 100)
+    site.serve("/latin", story("Caf\xe9 story", "2025-01-01T00:00:00Z").decode().encode("latin-1"), content_type="text/html; charset=utf-8")
+    urls = [site.url(p) for p in ("/empty", "/junk", "/latin", "/good")]
+    summary = pipeline.crawl(db, urls, outlets=OUTLETS, depth=0, settings=LOCAL)
+    assert summary.failed == 2
+    assert {r["title"] for r in db.query("select title from articles")} == {"Good page", "Caf\ufffd story"} or \
+        {r["title"] for r in db.query("select title from articles")} == {"Good page", "Café story"}
+    errors = {r["url"].rsplit("/", 1)[1]: r["error"] for r in db.query("select url, error from fetches where error is not null")}
+    assert set(errors) == {"empty", "junk"} and all("no article text found" in e for e in errors.values())
+
+
+def test_ingest_of_a_warc_gives_the_same_rows_as_the_crawl(tmp_path, small_web):
+    crawled = store.open_db(tmp_path / "crawled.db")
+    pipeline.crawl(crawled, [small_web.url("/start")], outlets=OUTLETS, depth=2, settings=LOCAL)
+    warc = tmp_path / "pages.warc.gz"
+    assert fetch.write_warc(warc, store.captures(crawled)) == 3
+    ingested = store.open_db(tmp_path / "ingested.db")
+    summary = pipeline.ingest(ingested, [warc], outlets=OUTLETS)
+    assert summary.stored == 3 and summary.failed == 0
+    query = "select url, title, published, content_hash, declared_origin_url from articles order by url"
+    assert list(ingested.query(query)) == list(crawled.query(query))
+    links = "select a.url, l.url as target, l.anchor_text, l.start, l.end, t.url as stored from links l join articles a on a.id = l.article_id left join articles t on t.id = l.target_article_id order by 1, 2"
+    assert list(ingested.query(links)) == list(crawled.query(links))
+
+
+def test_ingesting_twice_changes_no_row_count(db, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"p{i}.html").write_bytes(story(f"Story {i}", "2025-01-01T00:00:00Z", n=1000 + i))
+    (folder / "seed.txt").write_bytes((Path(__file__).parents[2] / "shared" / "seeds" / "000_2ddf5f7007719416.txt").read_bytes())
+    pipeline.ingest(db, [folder], outlets=OUTLETS)
+    before = store.row_counts(db)
+    assert before["articles"] == 4
+    summary = pipeline.ingest(db, [folder], outlets=OUTLETS)
+    assert summary.unchanged == 4 and store.row_counts(db) == before
+
+
+def test_export_warc_round_trips(db, tmp_path, small_web):
+    pipeline.crawl(db, [small_web.url("/start")], outlets=OUTLETS, depth=2, settings=LOCAL)
+    out = tmp_path / "out.warc.gz"
+    fetch.write_warc(out, store.captures(db))
+    back = sorted((p.url, p.body) for p in fetch.read_paths([out]) if isinstance(p, Page))
+    assert back == sorted((p.url, p.body) for p in store.captures(db))
+
+
+def test_bad_files_are_reported_and_the_rest_of_the_batch_stored(db, tmp_path):
+    good = tmp_path / "good.html"
+    good.write_bytes(story("Good file", "2025-01-01T00:00:00Z"))
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    binary = tmp_path / "binary.html"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" * 50)
+    warc = tmp_path / "cut.warc.gz"
+    fetch.write_warc(warc, [Page(url=f"https://x.example/{i}", final_url=f"https://x.example/{i}", status=200,
+                                 headers={"Content-Type": "text/html"}, body=story(f"W{i}", "2025-01-01T00:00:00Z", n=i),
+                                 fetched_at="2026-01-01T00:00:00Z") for i in range(5)])
+    warc.write_bytes(warc.read_bytes()[: warc.stat().st_size * 2 // 3])
+    summary = pipeline.ingest(db, [empty, binary, warc, good], outlets=OUTLETS)
+    titles = {r["title"] for r in db.query("select title from articles")}
+    assert "Good file" in titles and "W0" in titles
+    assert summary.failed == 3
+    assert any("empty" in e for e in summary.errors) and any("binary" in e for e in summary.errors)
+
+
+def test_recrawl_304_adds_nothing_and_a_change_adds_one_version(db, site):
+    site.serve("/a", story("Recrawled", "2025-01-01T00:00:00Z"), headers={"ETag": '"one"'})
+    pipeline.crawl(db, [site.url("/a")], outlets=OUTLETS, depth=0, settings=LOCAL)
+    site.serve("/a", b"", status=304, headers={"ETag": '"one"'})
+    summary = pipeline.recrawl(db, outlets=OUTLETS, settings=LOCAL)
+    assert summary.unchanged == 1 and db["article_versions"].count == 1
+    assert site.requests[-1][2].get("If-None-Match") == '"one"'
+    assert next(db.query("select status from fetches order by id desc limit 1"))["status"] == 304
+    site.serve("/a", story("Recrawled", "2025-01-01T00:00:00Z", n=4000), headers={"ETag": '"two"'})
+    summary = pipeline.recrawl(db, outlets=OUTLETS, settings=LOCAL)
+    assert summary.stored == 1 and db["article_versions"].count == 2 and db["articles"].count == 1
+    assert "about 4000 soldiers" in next(db.query("select text from articles"))["text"]
+
+
+def test_recrawl_older_than_skips_fresh_articles(db, site):
+    site.serve("/a", story("Fresh", "2025-01-01T00:00:00Z"))
+    pipeline.crawl(db, [site.url("/a")], outlets=OUTLETS, depth=0, settings=LOCAL)
+    served = len(site.requests)
+    summary = pipeline.recrawl(db, outlets=OUTLETS, settings=LOCAL, older_than=pipeline.parse_duration("6h"))
+    assert len(site.requests) == served and summary.line().startswith("fetched 0, stored 0")
+
+
+KILLER = """
+import sys
+from provenance import outlets, pipeline, store
+db = store.open_db(sys.argv[1])
+pipeline.ingest(db, [sys.argv[2]], outlets=outlets.load())
+"""
+
+
+def test_kill_during_ingest_then_rerun_stores_every_article_once(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(300):
+        (folder / f"{i:03}.html").write_bytes(story(f"Story number {i}", "2025-01-01T00:00:00Z", n=i))
+    path = tmp_path / "k.db"
+    store.open_db(path).close()
+    for kill_after in (0.6, 1.2, 1.8):
+        proc = subprocess.Popen([sys.executable, "-c", KILLER, str(path), str(folder)])
+        time.sleep(kill_after)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    subprocess.run([sys.executable, "-c", KILLER, str(path), str(folder)], check=True)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("select count(*), count(distinct url) from articles").fetchone() == (300, 300)
+    assert conn.execute("select count(*) from article_versions").fetchone()[0] == 300
+
+
+def test_parse_duration():
+    assert pipeline.parse_duration("6h").total_seconds() == 21600
+    with pytest.raises(Exception, match="'soon' is not a duration"):
+        pipeline.parse_duration("soon")
