@@ -286,7 +286,8 @@ def _declared_origin(
             for pattern in outlets.origin_patterns:
                 m = pattern.search(paragraph)
                 if m and m.group("origin"):
-                    candidates.append(m.group("origin").strip().rstrip("."))
+                    # "Sources: AP, Reuters" names two origins; the first one that resolves is kept.
+                    candidates += [o.strip().rstrip(".") for o in re.split(r",|\band\b", m.group("origin")) if o.strip()]
     for paragraph in paragraphs[:2]:
         for pattern in outlets.dateline_patterns:
             m = pattern.search(paragraph[:MAX_QUIRK_LINE])
