@@ -212,8 +212,11 @@ def demo(no_serve: bool, host: str, port: int, open_browser: bool, scrapers: tup
     progress.close()
     click.echo(summary.line())
     for row in store.article_overview(database):
-        click.echo(f"{row['published'] or '?':<22} {row['site_name'] or '?':<22} {row['title']}")
-        click.echo(f"{'':<22} {row['url']}  links {row['resolved']}/{row['links']} to stored articles")
+        click.echo(f"\n{row['published'] or 'undated'}  {row['site_name'] or '?'}: {row['title']}\n  {row['url']}")
+        for link in store.article_links(database, row["id"]):
+            target = f"stored: {link['target_title']}" if link["target_title"] else "not stored"
+            label = "declared origin" if link["kind"] == "declared_origin" else f"link \"{link['anchor_text']}\""
+            click.echo(f"  -> {label} {link['url']} ({target})")
     if summary.failed:
         for error in summary.errors:
             click.echo(f"Error: {error}", err=True)

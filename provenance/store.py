@@ -368,3 +368,14 @@ def article_overview(db: Database) -> list[dict]:
             "from articles a left join links l on l.article_id = a.id group by a.id order by a.published, a.id"
         )
     )
+
+
+def article_links(db: Database, article_id: int) -> list[dict]:
+    """An article's links, each with the title of the stored article it reaches (None if not stored)."""
+    return list(
+        db.query(
+            "select l.kind, l.url, l.anchor_text, t.title as target_title from links l "
+            "left join articles t on t.id = l.target_article_id where l.article_id = ? order by l.id",
+            [article_id],
+        )
+    )

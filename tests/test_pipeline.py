@@ -38,7 +38,8 @@ def small_web(site):
     """origin <- middle <- start, plus a robots-disallowed citation and a PDF citation."""
     site.serve("/robots.txt", b"User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     site.serve("/origin", story("Origin statement", "2025-01-01T09:00:00Z"))
-    site.serve("/middle", story("Middle report", "2025-01-02T09:00:00Z", f'As <a href="{site.url("/origin")}">the ministry said</a>.'))
+    site.serve("/middle", story("Middle report", "2025-01-02T09:00:00Z", f'The figures were first published on Monday, as <a href="{site.url("/origin")}">the ministry said</a> '
+                                 "in a statement that was shared widely by regional newspapers the same evening."))
     site.serve(
         "/start",
         story(
