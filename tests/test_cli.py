@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from provenance import demo as demo_mod
 from provenance.cli import cli
 
-SEED = Path(__file__).parents[2] / "shared" / "seeds" / "000_2ddf5f7007719416.txt"
+SEED = Path(__file__).parent / "pages" / "seed.txt"  # the article the project was created from
 
 
 def run(*args: str, input: str | None = None):

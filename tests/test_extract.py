@@ -8,7 +8,7 @@ from provenance.extract import extract, iso_datetime, normalize_url
 from provenance.fetch import Page
 
 PAGES = Path(__file__).parent / "pages"
-SEED = Path(__file__).parents[2] / "shared" / "seeds" / "000_2ddf5f7007719416.txt"
+SEED = Path(__file__).parent / "pages" / "seed.txt"  # the article the project was created from
 OUTLETS = outlets.load()
 
 

@@ -115,7 +115,7 @@ def test_ingesting_twice_changes_no_row_count(db, tmp_path):
     folder.mkdir()
     for i in range(3):
         (folder / f"p{i}.html").write_bytes(story(f"Story {i}", "2025-01-01T00:00:00Z", n=1000 + i))
-    (folder / "seed.txt").write_bytes((Path(__file__).parents[2] / "shared" / "seeds" / "000_2ddf5f7007719416.txt").read_bytes())
+    (folder / "seed.txt").write_bytes((Path(__file__).parent / "pages" / "seed.txt").read_bytes())
     pipeline.ingest(db, [folder], outlets=OUTLETS)
     before = store.row_counts(db)
     assert before["articles"] == 4
@@ -180,6 +180,14 @@ pipeline.ingest(db, [sys.argv[2]], outlets=outlets.load())
 """
 
 
+def count_articles(path: Path) -> int:
+    conn = sqlite3.connect(path, timeout=10)
+    try:
+        return conn.execute("select count(*) from articles").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def test_kill_during_ingest_then_rerun_stores_every_article_once(tmp_path):
     folder = tmp_path / "many"
     folder.mkdir()
@@ -187,12 +195,18 @@ def test_kill_during_ingest_then_rerun_stores_every_article_once(tmp_path):
         (folder / f"{i:03}.html").write_bytes(story(f"Story number {i}", "2025-01-01T00:00:00Z", n=i))
     path = tmp_path / "k.db"
     store.open_db(path).close()
-    for kill_after in (0.6, 1.2, 1.8):
-        proc = subprocess.Popen([sys.executable, "-c", KILLER, str(path), str(folder)])
-        time.sleep(kill_after)
+    stored_at_kill = []
+    for threshold in (20, 90, 160, 230):
+        # cwd elsewhere: `python -c` would otherwise import the checkout, not the installed package
+        proc = subprocess.Popen([sys.executable, "-c", KILLER, str(path), str(folder)], cwd=tmp_path)
+        deadline = time.monotonic() + 60
+        while count_articles(path) < threshold and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-    subprocess.run([sys.executable, "-c", KILLER, str(path), str(folder)], check=True)
+        stored_at_kill.append(count_articles(path))
+    assert all(0 < n < 300 for n in stored_at_kill), stored_at_kill  # every kill landed mid-ingest
+    subprocess.run([sys.executable, "-c", KILLER, str(path), str(folder)], check=True, cwd=tmp_path)
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("select count(*), count(distinct url) from articles").fetchone() == (300, 300)
