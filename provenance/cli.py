@@ -10,7 +10,9 @@ from typing import Any
 
 import click
 
-from . import __version__, fetch, outlets as outlets_mod, pipeline, publish, store
+import json
+
+from . import __version__, fetch, outlets as outlets_mod, pipeline, publish, store, trace as trace_mod
 from .errors import ProvenanceError
 from .fetch import FetchSettings
 
@@ -155,6 +157,21 @@ def ingest(paths: tuple[str, ...], base_url: str | None, scrapers: tuple[str, ..
     progress = _Progress()
     summary = pipeline.ingest(store.open_db(db), paths, outlets=outlets_mod.load(scrapers), base_url=base_url, progress=progress)
     _finish(summary, progress)
+
+
+@cli.command()
+@click.argument("queries", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a query, one a line (DESIGN.md's shape).")
+@db_option
+def trace(queries: tuple[str, ...], as_json: bool, db: str) -> None:
+    """Each claim of a stored article (QUERY is its URL; - reads one query a line from stdin), with its sources."""
+    database = store.open_existing(db)
+    lines = click.get_text_stream("stdin") if queries == ("-",) else queries
+    for query in lines:
+        if not query.strip():
+            continue
+        answer = trace_mod.trace(database, query)
+        click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else trace_mod.render(answer))
 
 
 @cli.command("export-warc")

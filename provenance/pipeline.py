@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
+from . import attribute as attribute_stage
+from . import claims as claims_stage
 from . import extract as extract_stage
 from . import fetch, store
 from .errors import ExtractionError, ProvenanceError
@@ -89,7 +91,15 @@ class _Run:
                 store.note_failure(self.db, fetched, str(e))
             self.emit(item, "failed", str(e))
             return None
-        saved = store.save_article(self.db, article, page)
+        found = claims_stage.split(article.text, self.outlets.dateline_patterns)
+        sources = attribute_stage.attribute(
+            found,
+            self.outlets,
+            links=article.links,
+            declared_origin=article.declared_origin,
+            declared_origin_url=article.declared_origin_url,
+        )
+        saved = store.save_article(self.db, article, page, store.Analysis(found, sources))
         self.emit(item, "stored" if saved.changed else "unchanged", article.title or article.url)
         return article
 

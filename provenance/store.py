@@ -7,15 +7,18 @@ article brings (article row, version, links, raw capture) lands in one transacti
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
 from .errors import NotOurDatabase, ProvenanceError
+from .attribute import Attribution, Source
+from .claims import Claim
 from .extract import Article
 from .fetch import Attempt, Page
 
@@ -84,11 +87,26 @@ def m001_schema(db: Database) -> None:
         {"source_id": int, "alias": str}, pk=("source_id", "alias"), foreign_keys=[("source_id", "sources")]
     )
     db["claims"].create(
-        {"id": int, "article_id": int, "seq": int, "text": str, "start": int, "end": int, "content_hash": str},
+        {
+            "id": int,
+            "article_id": int,
+            "version": int,
+            "seq": int,
+            "text": str,
+            "start": int,
+            "end": int,
+            "paragraph": int,
+            "content_hash": str,
+            "quantities": str,
+            "hedges": str,
+            "quotes": str,
+        },
         pk="id",
         foreign_keys=[("article_id", "articles")],
     )
-    db["claims"].create_index(["article_id", "seq"], unique=True)
+    # Claims belong to one version of an article's text, so matches to an old version stay valid.
+    db["claims"].create_index(["article_id", "version", "seq"], unique=True)
+    db["claims"].create_index(["content_hash"])
     db["links"].create(
         {
             "id": int,
@@ -107,11 +125,23 @@ def m001_schema(db: Database) -> None:
     db["links"].create_index(["article_id"])
     db["links"].create_index(["url"])
     db["attributions"].create(
-        {"id": int, "claim_id": int, "source_id": int, "mention": str, "cue": str, "method": str, "confidence": float},
+        {
+            "id": int,
+            "claim_id": int,
+            "source_id": int,
+            "mention": str,
+            "cue": str,
+            "method": str,
+            "confidence": float,
+            "role": str,
+            "organization_id": int,
+        },
         pk="id",
-        foreign_keys=[("claim_id", "claims"), ("source_id", "sources")],
+        foreign_keys=[("claim_id", "claims"), ("source_id", "sources"), ("organization_id", "sources")],
     )
     db["attributions"].create_index(["claim_id"])
+    db["attributions"].create_index(["source_id"])
+    db["source_aliases"].create_index(["alias"])
     db["claim_matches"].create(
         {"id": int, "claim_id": int, "origin_claim_id": int, "score": float, "relation": str, "distortions": str},
         pk="id",
@@ -130,6 +160,37 @@ def m001_schema(db: Database) -> None:
         foreign_keys=[("sha256", "capture_bodies")],
     )
     db["captures"].create_index(["url", "sha256"], unique=True)
+
+
+@migrations()
+def m_publish_full_text_search(db: Database) -> None:
+    """FTS5 on articles (title, text) and claims (text), kept in sync by triggers; Datasette's search box uses them.
+
+    Another stage (the matcher) may have created claims_fts already: keep it rather than fight over it.
+    """
+    for table, columns in (("articles", ["title", "text"]), ("claims", ["text"])):
+        if not db[f"{table}_fts"].exists():
+            db[table].enable_fts(columns, create_triggers=True)
+
+
+@migrations()
+def m_publish_distortions_view(db: Database) -> None:
+    """One row per distortion of a claim match, so that Datasette can facet by distortion kind."""
+    db.create_view(
+        "distortions",
+        """select m.id as match_id, json_extract(d.value, '$.kind') as kind, json_extract(d.value, '$.detail') as detail,
+       m.claim_id, m.origin_claim_id, m.score, m.relation
+from claim_matches m, json_each(case when json_valid(m.distortions) then m.distortions else '[]' end) d""",
+        ignore=True,
+    )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the analysis stages found in one article."""
+
+    claims: list[Claim]
+    attributions: list[Attribution]
 
 
 @dataclass(frozen=True)
@@ -224,8 +285,9 @@ def save_capture(db: Database, page: Page) -> None:
         )
 
 
-def save_article(db: Database, article: Article, page: Page | None = None) -> Saved:
-    """Store an article, its version and its links in one transaction; unchanged text writes no version."""
+def save_article(db: Database, article: Article, page: Page | None = None, analysis: Analysis | None = None) -> Saved:
+    """Store an article, its version, links, claims and attributions in one transaction;
+    unchanged text writes nothing but the time it was checked."""
     digest = article.content_hash
     with db.atomic():
         if page is not None:
@@ -276,7 +338,65 @@ def save_article(db: Database, article: Article, page: Page | None = None) -> Sa
         )
         _claim_urls(db, article_id, urls)
         _replace_links(db, article_id, article)
+        if analysis is not None:
+            _save_claims(db, article_id, version, analysis)
     return Saved(article_id, True, version)
+
+
+def _save_claims(db: Database, article_id: int, version: int, analysis: Analysis) -> None:
+    ids: dict[int, int] = {}
+    for claim in analysis.claims:
+        ids[claim.seq] = db["claims"].insert(
+            {
+                "article_id": article_id,
+                "version": version,
+                "seq": claim.seq,
+                "text": claim.text,
+                "start": claim.start,
+                "end": claim.end,
+                "paragraph": claim.paragraph,
+                "content_hash": hashlib.sha256(" ".join(claim.text.split()).encode("utf-8")).hexdigest(),
+                "quantities": json.dumps([asdict(q) for q in claim.quantities]),
+                "hedges": json.dumps(list(claim.hedges)),
+                "quotes": json.dumps(list(claim.quotes)),
+            }
+        ).last_pk
+        db.execute(
+            "update links set claim_id = ? where article_id = ? and start >= ? and start < ?",
+            [ids[claim.seq], article_id, claim.start, claim.end],
+        )
+    rows = [
+        {
+            "claim_id": ids[a.claim_seq],
+            "source_id": source_id(db, a.source),
+            "mention": a.mention,
+            "cue": a.cue,
+            "method": str(a.method),
+            "confidence": a.confidence,
+            "role": a.role,
+            "organization_id": source_id(db, a.organization) if a.organization else None,
+        }
+        for a in analysis.attributions
+    ]
+    if rows:
+        db["attributions"].insert_all(rows)
+
+
+def source_id(db: Database, source: Source) -> int:
+    """Get-or-create a source; any of its names already known for that kind finds the same row."""
+    names = [source.name, *source.aliases]
+    marks = ",".join("?" * len(names))
+    row = next(
+        db.query(
+            f"select s.id from sources s left join source_aliases a on a.source_id = s.id "
+            f"where s.kind = ? and (s.name in ({marks}) or a.alias in ({marks})) order by s.id limit 1",
+            [str(source.kind), *names, *names],
+        ),
+        None,
+    )
+    found = row["id"] if row else db["sources"].insert({"name": source.name, "kind": str(source.kind)}).last_pk
+    db["source_aliases"].insert_all([{"source_id": found, "alias": n} for n in names], ignore=True)
+    return found
 
 
 def _validators(page: Page | None) -> dict[str, str | None]:
@@ -379,3 +499,34 @@ def article_links(db: Database, article_id: int) -> list[dict]:
             [article_id],
         )
     )
+
+
+def find_article(db: Database, url: str) -> dict | None:
+    """A stored article by any URL it is known by."""
+    return _article_for(db, [url])
+
+
+def current_claims(db: Database, article_id: int) -> list[dict]:
+    return list(
+        db.query(
+            "select c.*, a.url as article_url, a.published from claims c join articles a on a.id = c.article_id "
+            "where c.article_id = ? and c.version = a.version order by c.seq",
+            [article_id],
+        )
+    )
+
+
+def claim_sources(db: Database, claim_ids: list[int]) -> dict[int, list[dict]]:
+    """Each claim's attributions, with source names and kinds, explicit ones first."""
+    found: dict[int, list[dict]] = {i: [] for i in claim_ids}
+    if not claim_ids:
+        return found
+    marks = ",".join("?" * len(claim_ids))
+    for row in db.query(
+        f"select t.claim_id, s.name, s.kind, t.mention, t.cue, t.method, t.confidence, t.role, o.name as organization "
+        f"from attributions t join sources s on s.id = t.source_id left join sources o on o.id = t.organization_id "
+        f"where t.claim_id in ({marks}) order by t.claim_id, t.method = 'article', t.id",
+        claim_ids,
+    ):
+        found[row["claim_id"]].append(row)
+    return found

@@ -1,0 +1,630 @@
+"""Claims -> who each is attributed to: the source, the words that name it, the cue, the method.
+
+Rules, not a model: cue phrases ("according to", "as reported by", "X's statement indicating",
+speech verbs before or after their subject), the noun phrase they point at, and a per-article
+register of sources so that "the report", "he" or "the JCS" resolve to a source named earlier.
+Unattributed claims stay unattributed: nothing is guessed.
+
+Pure: text and claims in, Attribution records out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from .claims import Claim
+from .extract import Link
+from .outlets import Outlet, Outlets
+
+
+class SourceKind(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    OUTLET = "outlet"
+    DOCUMENT = "document"
+    ANONYMOUS = "anonymous"
+
+
+class Method(StrEnum):
+    EXPLICIT = "explicit"  # the source is named in the claim
+    INHERITED = "inherited"  # "he", "the report", "the ministry": named earlier in the article
+    ARTICLE = "article"  # the article declares an origin ("Original Source:", a wire dateline)
+    HYPERLINK = "hyperlink"  # "as [Reuters reported](url)"
+
+
+CONFIDENCE = {Method.EXPLICIT: 0.9, Method.HYPERLINK: 0.9, Method.INHERITED: 0.7, Method.ARTICLE: 0.6}
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: SourceKind
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attribution:
+    claim_seq: int
+    source: Source
+    mention: str
+    cue: str | None
+    method: Method
+    confidence: float
+    role: str | None = None  # "Ukraine's military intelligence chief", "President"
+    organization: Source | None = None  # what the role ties a person to
+    link_url: str | None = None
+
+
+# --- vocabulary -----------------------------------------------------------------------------
+
+_VERBS = (
+    "said", "says", "say", "told", "tells", "added", "adds", "stated", "states", "noted", "notes", "explained",
+    "explains", "argued", "argues", "claimed", "claims", "denied", "denies", "confirmed", "confirms", "estimated",
+    "estimates", "suggested", "suggests", "warned", "warns", "wrote", "writes", "reported", "reports", "announced",
+    "announces", "insisted", "insists", "acknowledged", "acknowledges", "admitted", "admits", "alleged", "alleges",
+    "asserted", "asserts", "believes", "believe", "believed", "predicted", "predicts", "revealed", "reveals",
+    "disclosed", "indicated", "indicates", "highlighted", "highlights", "showed", "shows", "found", "finds",
+    "concluded", "concludes", "maintained", "maintains", "stressed", "stresses", "emphasised", "emphasized",
+    "emphasises", "emphasizes", "assessed", "assesses", "expects", "expected", "expect", "think", "thinks",
+    "thought", "accused", "accuses", "replied", "tweeted", "posted", "countered", "conceded", "cautioned",
+    "projected", "projects", "forecast", "forecasts", "calculated", "observed", "pointed out", "points out",
+    "recalled", "recalls", "testified", "announced", "contended", "contends", "agreed", "agrees", "reckons",
+    "reckoned", "described", "describes", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
+    "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
+    "complained", "complains", "boasted", "estimated", "recorded", "documented", "determined", "asked",
+)
+_VERB_ALT = "|".join(sorted({re.escape(v).replace(r"\ ", r"\s+") for v in _VERBS}, key=len, reverse=True))
+_AUX = r"(?:(?:has|have|had|also|further|previously|later|earlier|then|now|again|repeatedly|separately|first|publicly|privately|recently|once|on\s+\w+day|in\s+a\s+statement)\s+)*"
+_SPEECH = re.compile(rf"\b{_AUX}(?P<verb>{_VERB_ALT})\b", re.I)
+_ACCORDING = re.compile(r"\b(?P<cue>according\s+to|as\s+reported\s+by|as\s+reported\s+in|reported\s+by|as\s+cited\s+by|citing|per\s+(?=[A-Z]))\s+", re.I)
+_AS_SAID = re.compile(rf"\bas\s+(?P<np>[^,;:.]{{2,80}}?)\s+(?P<verb>{_VERB_ALT})\b", re.I)
+_STATEMENT_NOUNS = r"statement|statements|remarks|comments|report|assessment|estimate|estimates|announcement|claim|claims|data|figures|analysis|account|testimony|briefing|findings|words|warning|admission|assertion|address|speech|interview|post|tweet|letter"
+_POSSESSIVE_STATEMENT = re.compile(
+    rf"(?P<np>(?:[A-Z][\w.’'-]*\s+){{0,6}}?[A-Z][\w.-]*)[’']s?\s+(?:(?:latest|recent|new|own|earlier|official|written|televised|nightly|evening|annual|weekly|monthly|\w+ly)\s+)?"
+    rf"(?P<noun>{_STATEMENT_NOUNS})\s*,?\s+(?P<link>indicating|saying|showing|suggesting|stating|claiming|asserting|noting|revealing|confirming|estimating|that)\b"
+)
+_DOC_BY = re.compile(
+    rf"\b(?P<doc>(?:a|an|the)\s+(?:(?:new|recent|leaked|internal|confidential|classified|joint|annual|latest|draft|preliminary|final|\w+-page)\s+)*"
+    rf"(?:report|study|survey|statement|memo|document|analysis|assessment|review|audit|poll|letter|filing|paper|investigation|dossier|briefing))"
+    rf"\s+(?:by|from|of|released\s+by|published\s+by|commissioned\s+by)\s+(?P<np>[^,;:]{{2,80}}?)\s*,?\s+(?P<verb>{_VERB_ALT})\b",
+    re.I,
+)
+_TITLES = (
+    "President", "Vice President", "Prime Minister", "Deputy Prime Minister", "Minister", "Foreign Minister",
+    "Defence Minister", "Defense Minister", "Finance Minister", "Interior Minister", "Health Minister",
+    "Chancellor", "Secretary", "Secretary of State", "Secretary-General", "Secretary General", "Gen.", "General",
+    "Lt.", "Lt", "Lieutenant", "Col.", "Colonel", "Maj.", "Major", "Capt.", "Captain", "Sgt.", "Adm.", "Admiral",
+    "Brig.", "Cmdr.", "Dr.", "Dr", "Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Prof.", "Professor", "Sen.", "Senator",
+    "Rep.", "Representative", "Gov.", "Governor", "Mayor", "King", "Queen", "Prince", "Princess", "Pope", "Rev.",
+    "Father", "Sheikh", "Ambassador", "Commissioner", "Chairman", "Chairwoman", "Chair", "Judge", "Justice",
+    "Speaker", "Sir", "Dame", "Lord", "Lady", "Coach", "Director", "Chief", "Inspector", "Detective", "Officer",
+    "Premier", "Emir", "Crown Prince", "Supreme Leader", "Spokesperson", "Spokesman", "Spokeswoman", "Deputy",
+    "Lt. Gen.", "Maj. Gen.", "Brig. Gen.", "Gen", "CEO", "Chief Executive", "Founder", "MP", "Senior", "Former",
+    "former", "Acting", "acting",
+)
+_TITLE_WORDS = {w for t in _TITLES for w in t.split()}
+_ORG_WORDS = {
+    "ministry", "department", "agency", "office", "staff", "council", "committee", "commission", "army", "navy",
+    "police", "force", "forces", "bank", "university", "institute", "company", "inc", "inc.", "corp", "corp.",
+    "corporation", "group", "party", "government", "administration", "court", "service", "services", "union",
+    "association", "organization", "organisation", "foundation", "fund", "reserve", "command", "intelligence",
+    "authority", "authorities", "board", "bureau", "centre", "center", "chiefs", "guard", "coalition", "alliance",
+    "parliament", "congress", "senate", "assembly", "cabinet", "kremlin", "pentagon", "nato", "un", "eu",
+    "embassy", "consulate", "federation", "league", "club", "team", "hospital", "clinic", "laboratory", "lab",
+    "ltd", "plc", "llc", "gmbh", "sa", "ag", "airlines", "airways", "motors", "bank's", "school", "college",
+    "secretariat", "directorate", "mission", "brigade", "battalion", "regiment", "corps", "unit", "network",
+    "programme", "program", "observatory", "watch", "monitor", "initiative", "movement", "front", "house",
+    "street", "palace", "hall", "chamber", "tribunal", "prosecutor's", "prosecutors", "regulator", "exchange",
+    "commission's", "cdc", "who", "imf", "opec", "inc", "industries", "holdings", "partners", "capital", "energy",
+    "systems", "technologies", "labs", "pharma", "pharmaceuticals", "municipality", "county", "city", "state",
+}
+_OUTLET_WORDS = {
+    "times", "post", "journal", "news", "herald", "tribune", "gazette", "independent", "daily", "wire", "press",
+    "radio", "tv", "television", "broadcasting", "broadcaster", "network", "magazine", "review", "guardian",
+    "telegraph", "observer", "chronicle", "insider", "today", "reuters", "bloomberg", "newspaper", "mail",
+    "express", "standard", "economist", "politico", "axios", "bbc", "cnn", "afp", "ap", "yonhap", "xinhua",
+    "tass", "ria", "interfax", "kyodo", "nhk", "bild", "spiegel", "monde", "figaro", "pravda", "izvestia",
+    "ledger", "digest", "briefs", "dispatch", "courier", "sentinel", "record", "star", "sun", "mirror",
+}
+_ANON_HEADS = {
+    "official", "officials", "source", "sources", "people", "person", "diplomat", "diplomats", "aide", "aides",
+    "insider", "insiders", "someone", "analyst", "analysts", "expert", "experts", "resident", "residents",
+    "witness", "witnesses", "researchers", "scientists", "economists", "critics", "observers", "activists",
+    "investigators", "lawmakers", "legislators", "staffers", "employees", "workers", "executives", "executive",
+    "negotiators", "negotiator", "advisers", "adviser", "advisor", "advisors", "medics", "doctors", "troops",
+    "soldiers", "commanders", "commander", "veterans", "members", "member", "spokesperson", "spokesman",
+    "spokeswoman", "representative", "representatives", "colleagues", "allies", "supporters", "opponents",
+    "mediators", "organisers", "organizers", "authorities", "locals", "parents", "students", "teachers",
+    "survivors", "relatives", "friends", "neighbours", "neighbors", "farmers", "traders", "bankers", "investors",
+}
+_DOC_HEADS = {
+    "report", "study", "survey", "memo", "document", "documents", "filing", "analysis", "assessment", "statement",
+    "data", "figures", "records", "letter", "paper", "poll", "review", "audit", "research", "dossier", "briefing",
+    "release", "bulletin", "footage", "video", "images", "investigation", "findings", "estimate", "estimates",
+}
+_PRONOUNS = {"he": "person", "she": "person", "they": "any", "it": "org", "we": "any", "i": "person"}
+# Capitals and countries stand for their governments ("Moscow said", "Seoul confirmed").
+_PLACES = {
+    "moscow", "kyiv", "kiev", "beijing", "washington", "pyongyang", "seoul", "tokyo", "london", "paris", "berlin",
+    "tehran", "jerusalem", "ankara", "brussels", "delhi", "new delhi", "islamabad", "kabul", "damascus", "baghdad",
+    "riyadh", "cairo", "taipei", "manila", "hanoi", "caracas", "havana", "minsk", "warsaw", "budapest", "rome",
+    "madrid", "ottawa", "canberra", "doha", "abu dhabi", "beirut", "amman", "nairobi", "abuja", "pretoria",
+    "russia", "ukraine", "china", "japan", "india", "iran", "israel", "turkey", "france", "germany", "britain",
+    "north korea", "south korea", "the united states", "united states", "the u.s.", "u.s.", "us", "the uk", "uk",
+    "poland", "hungary", "italy", "spain", "canada", "australia", "qatar", "egypt", "syria", "iraq", "lebanon",
+    "saudi arabia", "pakistan", "afghanistan", "taiwan", "vietnam", "the philippines", "venezuela", "cuba",
+    "belarus", "nigeria", "kenya", "south africa", "brazil", "mexico", "argentina", "indonesia", "the kremlin",
+    "kremlin", "the white house", "white house", "the pentagon", "pentagon", "downing street", "whitehall",
+    "the elysee", "the élysée", "the blue house", "zhongnanhai", "the vatican", "vatican", "brussels",
+}
+_ROLE_NOUNS = (
+    "chief", "head", "director", "spokesperson", "spokesman", "spokeswoman", "minister", "secretary", "official",
+    "commander", "chairman", "chairwoman", "chair", "president", "leader", "adviser", "advisor", "economist",
+    "analyst", "officer", "executive", "ceo", "founder", "manager", "researcher", "professor", "editor",
+    "correspondent", "reporter", "ambassador", "envoy", "governor", "mayor", "deputy", "member", "general",
+    "coordinator", "representative", "strategist", "scientist", "lawyer", "attorney", "prosecutor", "judge",
+)
+_LEADING_FILLERS = re.compile(
+    r"^(?:(?:but|and|yet|so|however|meanwhile|separately|moreover|also|still|now|earlier|later|then|instead|"
+    r"in\s+a\s+statement|in\s+an\s+interview|on\s+\w+day|last\s+\w+|this\s+\w+|in\s+\w+|which|who|whom|that|while|as|"
+    r"although|because|when|where|if|even\s+as)\b[\s,]*)+",
+    re.I,
+)
+_NAME_TOKEN = re.compile(r"[A-Z][\w.’'-]*|(?:of|the|for|and|de|del|la|le|du|da|al|el|bin|ibn|van|von|der|y|on|in)\b")
+_WORD = re.compile(r"[\w’'.-]+")
+
+
+def _norm(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'")
+    text = re.sub(r"\s+", " ", text).strip(" ,;:.\"“”")
+    return text
+
+
+def _key(name: str) -> str:
+    name = _norm(name).lower()
+    name = re.sub(r"'s\b", "", name)
+    name = re.sub(r"^(?:the|a|an)\s+", "", name)
+    return re.sub(r"[^\w ]", "", name)
+
+
+def acronym(name: str) -> str | None:
+    """"Joint Chiefs of Staff" -> "JCS": the capitals of its words, ignoring "of", "the", "and"."""
+    words = [w for w in re.findall(r"[A-Za-z][\w-]*", name) if w.lower() not in {"of", "the", "and", "for", "on", "in", "de"}]
+    initials = "".join(w[0] for w in words if w[0].isupper())
+    return initials if len(initials) >= 2 and len(initials) == len(words) else None
+
+
+# --- the per-article register of sources ----------------------------------------------------
+
+
+@dataclass
+class _Register:
+    """Sources named so far in an article, newest last, for aliases and inherited mentions."""
+
+    outlets: Outlets
+    sources: list[Source] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)  # source name -> role as written
+    # Organisations met only as a person's affiliation: found by name, never inherited by "the report".
+    affiliations: list[Source] = field(default_factory=list)
+
+    def affiliate(self, organization: Source) -> Source:
+        known = self.find(organization.name, organization.kind)
+        if known:
+            return known
+        self.affiliations.append(organization)
+        return organization
+
+    def add(self, source: Source, role: str | None = None) -> Source:
+        known = self.find(source.name, source.kind) or next(
+            (self.find(a, source.kind) for a in source.aliases if self.find(a, source.kind)), None
+        )
+        if known:
+            merged = Source(known.name, known.kind, tuple(dict.fromkeys(known.aliases + source.aliases + ((source.name,) if source.name != known.name else ()))))
+            self.sources = [s for s in self.sources if s.name != known.name] + [merged]
+            if role:
+                self.roles[merged.name] = role
+            return merged
+        self.sources.append(source)
+        if role:
+            self.roles[source.name] = role
+        return source
+
+    def find(self, mention: str, kind: SourceKind | None = None) -> Source | None:
+        """A source already named that `mention` also names: same name, an alias, an acronym,
+        a person's surname, or all its words inside a longer name ("the Joint Staff")."""
+        key = _key(mention)
+        if not key:
+            return None
+        words = set(key.split())
+        for source in [*self.affiliations, *self.sources][::-1]:
+            if kind and source.kind != kind and not (kind == SourceKind.ORGANIZATION and source.kind == SourceKind.OUTLET):
+                continue
+            names = [source.name, *source.aliases]
+            if any(_key(n) == key for n in names):
+                return source
+            if mention.isupper() and mention in {acronym(n) for n in names}:
+                return source
+            if source.kind == SourceKind.PERSON and len(words) == 1 and key == _key(source.name).split()[-1]:
+                return source
+            if source.kind != SourceKind.PERSON and len(words) >= 2 and words <= set(_key(source.name).split()):
+                return source
+        return None
+
+    def latest(self, kinds: Sequence[SourceKind], head: str | None = None) -> Source | None:
+        """The most recent source of one of `kinds`; with `head`, preferring one whose name or role has it."""
+        if head:
+            for source in reversed(self.sources):
+                text = f"{source.name} {self.roles.get(source.name, '')}".lower()
+                if re.search(rf"\b{re.escape(head)}", text) and (source.kind in kinds or source.kind != SourceKind.ANONYMOUS):
+                    return source
+        return next((s for s in reversed(self.sources) if s.kind in kinds), None)
+
+
+# --- finding the source phrase of a claim ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    mention: str  # the words naming the source, as written
+    start: int  # offset of the mention in the claim
+    cue: str
+    role: str | None = None
+
+
+def _subject_before(text: str, end: int) -> _Found | None:
+    """The noun phrase right before a speech verb at `end`: after the last clause boundary,
+    with an apposition (", Ukraine's military intelligence chief,") split off as the role."""
+    before = text[:end].rstrip()
+    role = None
+    m = re.search(r"(?P<np>[^,;:“”\"()]+?)\s*(?:\((?P<abbr>[^)]{2,12})\))?\s*,\s*(?P<app>[^,;“”\"]{2,90}),\s*$", before)
+    if m and not re.match(r"\s*(?:in|on|at|for|with|during|after|before|according|speaking|writing)\b", m.group("app"), re.I):
+        app = m.group("app").strip()
+        if not re.match(r"(?:who|which)\b", app):
+            role = app
+        np, start = m.group("np"), m.start("np")
+        if m.group("abbr"):
+            np, start = before[m.start("np"):m.end("abbr") + 1], m.start("np")
+    else:
+        cut = max(before.rfind(c) for c in ",;:“”\"()—–")
+        start = cut + 1
+        np = before[start:]
+        if re.search(r"\([^)]*$", before[:cut + 1]) is None and before[cut:cut + 1] == ")" and "(" in before:
+            # "the Joint Chiefs of Staff (JCS) said": keep the parenthesised acronym with its name
+            open_at = before.rfind("(")
+            head_cut = max(before[:open_at].rfind(c) for c in ",;:“”\"—–")
+            start, np = head_cut + 1, before[head_cut + 1:]
+    lead = _LEADING_FILLERS.match(np.strip())
+    stripped = np.strip()
+    offset = start + (len(np) - len(np.lstrip()))
+    if lead:
+        offset += lead.end()
+        stripped = stripped[lead.end():]
+    stripped = re.sub(r"\s+(?:has|have|had|also|further|previously|later|then|now|again|on\s+\w+day)$", "", stripped.rstrip(), flags=re.I)
+    if not stripped or len(_WORD.findall(stripped)) > 12:
+        return None
+    return _Found(stripped, offset, "", role)
+
+
+def _subject_after(text: str, start: int) -> _Found | None:
+    """The speaker after an inverted tag: '"...," said Lt. Gen. Ilhan Sorvenne, the ...'."""
+    # Inside one claim a period followed by more words is an abbreviation ("Lt. Gen."), not an end.
+    m = re.match(
+        r"\s+(?P<np>(?:(?:the|a|an|two|three|several|some|one)\s+)?(?:[\w.’'-]+\s+){0,6}?[\w’'-]+\.?)(?=\s*(?:,|;|[.!?]?[\"”’]?\s*$|\s+(?:on|in|at|during|after|before|who|when|adding|told|to|from|last|this|as|and|but|while)\b))",
+        text[start:],
+    )
+    if not m:
+        return None
+    np = m.group("np").strip()
+    role = None
+    rest = text[start + m.end():]
+    app = re.match(r",\s*(?P<app>(?:the|a|an)\s+[^,.;]{2,80}|[a-z][^,.;]{2,80})(?:[,.;]|$)", rest)
+    if app and not re.match(r"(?:who|which|adding|according)\b", app.group("app")):
+        role = app.group("app").strip()
+    return _Found(np, start + m.start("np"), "", role)
+
+
+def _find(text: str) -> list[_Found]:
+    """Every source phrase in a claim, leftmost first."""
+    found: list[_Found] = []
+    for m in _POSSESSIVE_STATEMENT.finditer(text):
+        np = m.group("np")
+        cue = f"{m.group('noun')} {m.group('link')}".lower() if m.group("link") != "that" else m.group("noun").lower()
+        found.append(_Found(np, m.start("np"), cue))
+    for m in _DOC_BY.finditer(text):
+        found.append(_Found(m.group("np"), m.start("np"), m.group("verb").lower()))
+    for m in _ACCORDING.finditer(text):
+        rest = text[m.end():]
+        np = re.match(r"[^,;:.!?]*?(?=\s*(?:,|;|:|\.(?:\s|$)|!|\?|$|\s+(?:on|in|at|which|who|that|as|when|after|before|during|and\s+(?:the|a)\s+\w+\s+(?:said|says)))\b|\s*[,;:.]|$)", rest)
+        if np and np.group(0).strip():
+            found.append(_Found(np.group(0).strip(), m.end(), re.sub(r"\s+", " ", m.group("cue").lower())))
+    for m in _AS_SAID.finditer(text):
+        np = m.group("np").strip()
+        if re.match(r"(?:well|soon|long|much|far|many|early|late|expected|planned|usual)\b", np, re.I):
+            continue
+        found.append(_Found(np, m.start("np"), m.group("verb").lower()))
+    for m in _SPEECH.finditer(text):
+        verb = re.sub(r"\s+", " ", m.group("verb").lower())
+        if any(f.start <= m.start("verb") <= f.start + len(f.mention) + 40 for f in found):
+            continue
+        before = text[:m.start()].rstrip()
+        # Inverted tag: '"...," said X' or '..., said X.' (verb right after a quote or comma).
+        if re.search(r"[,”\"]\s*$", before) or not before:
+            after = _subject_after(text, m.end())
+            if after and _plausible(after.mention):
+                found.append(_Found(after.mention, after.start, verb, after.role))
+                continue
+        subject = _subject_before(text, m.start())
+        if subject and _plausible(subject.mention):
+            found.append(_Found(subject.mention, subject.start, verb, subject.role))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _plausible(mention: str) -> bool:
+    """Could these words name a source? A name, a known descriptor, a pronoun, a document."""
+    key = _key(mention)
+    if not key:
+        return False
+    words = key.split()
+    if key in _PRONOUNS:
+        return True
+    if re.search(r"[A-Z]", mention):
+        return len(words) <= 10 and not re.match(r"^(?:it|this|that|there|these|those|which|what)\b", key)
+    head = _head(key)
+    return head in _ANON_HEADS or head in _DOC_HEADS or head in _ORG_WORDS or head in _ROLE_NOUNS
+
+
+def _head(key: str) -> str:
+    """The head noun of a lower-cased phrase: before "familiar with", "close to", "of", "for"..."""
+    words = key.split()
+    for i, w in enumerate(words):
+        if w in ("familiar", "close", "with", "of", "for", "from", "at", "in", "who", "briefed", "involved", "knowledgeable", "speaking", "on", "seen", "obtained", "reviewed", "by") and i:
+            return words[i - 1]
+    return words[-1] if words else ""
+
+
+# --- classifying a source phrase ------------------------------------------------------------
+
+
+def _strip_titles(name: str) -> tuple[str, str | None]:
+    """("President Volodymyr Zelensky") -> ("Volodymyr Zelensky", "President")."""
+    words = name.split()
+    titles = []
+    while len(words) > 1 and (words[0] in _TITLE_WORDS or words[0].rstrip(".") + "." in _TITLE_WORDS):
+        titles.append(words.pop(0))
+    return " ".join(words), (" ".join(titles) or None)
+
+
+def _split_possessive(name: str) -> tuple[str, str | None]:
+    """"South Korea's Joint Chiefs of Staff" -> ("Joint Chiefs of Staff", "South Korea's")."""
+    m = re.match(r"^(?P<owner>.+?['’]s?)\s+(?P<rest>[A-Z].*)$", name)
+    if m and len(m.group("rest").split()) >= 1:
+        return m.group("rest"), m.group("owner")
+    return name, None
+
+
+def _organization_of(role: str) -> str | None:
+    """The organisation a role names: "chief economist at Barclays" -> "Barclays";
+    "Ukraine's military intelligence chief" -> "Ukraine's military intelligence"."""
+    m = re.search(r"\b(?:at|of|for|with|from)\s+(?:the\s+)?(?P<org>[A-Z][^,;]*)$", role)
+    if m:
+        return m.group("org").strip()
+    words = role.split()
+    while words and (words[-1].lower().rstrip("s") in _ROLE_NOUNS or words[-1].lower() in _ROLE_NOUNS):
+        words.pop()
+    org = " ".join(words)
+    org = re.sub(r"^(?:the|a|an|its|his|her|their)\s+", "", org, flags=re.I)
+    if not org or org.lower() in {"senior", "deputy", "former", "top", "chief", "acting", "military", "new"}:
+        return None
+    return org if re.search(r"[A-Z]", org) or len(org.split()) >= 2 else None
+
+
+def _looks_like_person(name: str) -> bool:
+    words = name.split()
+    if not words or not all(w[0].isupper() for w in words if w.lower() not in {"de", "van", "von", "bin", "al", "da", "del", "la", "le", "der", "ibn"}):
+        return False
+    lower = {w.lower().strip(".,") for w in words}
+    if lower & (_ORG_WORDS | _OUTLET_WORDS) or _key(name) in _PLACES:
+        return False
+    return 2 <= len(words) <= 5 and not name.isupper()
+
+
+def _classify(found: _Found, register: _Register, outlets: Outlets, links: Sequence[Link], claim: Claim) -> tuple[Source, Method, str | None, Source | None] | None:
+    """The source a phrase names, and how: explicitly, or inherited from the register."""
+    mention = _norm(found.mention)
+    mention = re.sub(r"^(?:which|who|that)\s+", "", mention, flags=re.I)
+    key = _key(mention)
+    words = key.split()
+    if not words:
+        return None
+    linked = _link_in(found, links, claim)
+    if linked:
+        outlet = outlets.for_host(urlsplit(linked.url).hostname or "")
+        if outlet:
+            return _outlet_source(outlet), Method.HYPERLINK, None, None
+    # Pronouns and definite descriptions point back at a source named earlier.
+    if key in _PRONOUNS:
+        want = _PRONOUNS[key]
+        kinds = {
+            "person": [SourceKind.PERSON],
+            "org": [SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT],
+            "any": [SourceKind.PERSON, SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.ANONYMOUS],
+        }[want]
+        source = register.latest(kinds)
+        return (source, Method.INHERITED, None, None) if source else None
+    proper = re.search(r"[A-Z]", re.sub(r"^(?:The|A|An)\s+", "", mention))
+    head = _head(key)
+    if not proper and mention.lower().startswith(("the ", "this ", "that ", "these ", "its ", "his ", "her ", "their ")):
+        if head in _DOC_HEADS:
+            source = register.latest([SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT])
+        elif head in ("agency", "newspaper", "paper", "outlet", "broadcaster", "wire", "network", "channel", "magazine"):
+            source = register.latest([SourceKind.OUTLET, SourceKind.ORGANIZATION], head)
+        elif head in _ROLE_NOUNS or head in ("spokesperson", "spokesman", "spokeswoman", "official", "general", "president"):
+            source = register.latest([SourceKind.PERSON], head) or register.latest([SourceKind.ORGANIZATION], None)
+        elif head in _ORG_WORDS or head in ("company", "firm", "group", "military", "ministry", "government"):
+            # "the ministry" inherits only a source that is a ministry; else it is named as written.
+            source = register.latest([SourceKind.ORGANIZATION], head)
+            if source and head not in f"{source.name} {register.roles.get(source.name, '')}".lower():
+                source = None
+        else:
+            source = None
+        if source:
+            return source, Method.INHERITED, None, None
+    if head in _DOC_HEADS and re.match(r"(?:a|an)\s", mention, re.I):
+        # "a leaked memo seen by The Guardian showed": the document is the source.
+        document = re.match(rf"^.*?\b{re.escape(head)}\b", mention, re.I)
+        return Source(document.group(0) if document else mention, SourceKind.DOCUMENT), Method.EXPLICIT, None, None
+    # Unnamed people: "officials", "two diplomats", "a person familiar with the matter".
+    if head in _ANON_HEADS and not _looks_like_person(_strip_titles(mention)[0]):
+        named = re.search(r"\b(?:for|at|of|from)\s+(?:the\s+)?(?P<org>[A-Z][\w’'. -]+)$", mention)
+        if named and head in ("spokesperson", "spokesman", "spokeswoman", "representative"):
+            return _organization(named.group("org"), register, outlets), Method.EXPLICIT, None, None
+        return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.ANONYMOUS), Method.EXPLICIT, None, None
+    if not proper:
+        if head in _DOC_HEADS:
+            return Source(mention, SourceKind.DOCUMENT), Method.EXPLICIT, None, None
+        if head in _ORG_WORDS:
+            return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.ORGANIZATION), Method.EXPLICIT, None, None
+        return None
+    # A named source: an alias of one already met, an outlet, a person or an organisation.
+    bare, titles = _strip_titles(mention)
+    known = register.find(bare) or register.find(mention)
+    if known:
+        return known, Method.EXPLICIT, titles, None
+    outlet = outlets.for_name(mention) or outlets.for_name(bare)
+    if outlet:
+        return _outlet_source(outlet), Method.EXPLICIT, None, None
+    if {w.lower() for w in bare.split()} & _OUTLET_WORDS and not {w.lower() for w in bare.split()} & _ORG_WORDS:
+        return Source(re.sub(r"^The\s+", "", bare), SourceKind.OUTLET), Method.EXPLICIT, None, None
+    if _looks_like_person(bare):
+        role = found.role or titles
+        org = _organization_of(found.role) if found.role else None
+        organization = _organization(org, register, outlets) if org else None
+        return Source(bare, SourceKind.PERSON), Method.EXPLICIT, role, organization
+    if len(bare.split()) == 1 and not bare.isupper() and _key(bare) not in _PLACES and bare.lower() not in _ORG_WORDS:
+        return Source(bare, SourceKind.PERSON), Method.EXPLICIT, titles, None
+    return _organization(mention, register, outlets), Method.EXPLICIT, None, None
+
+
+def _organization(text: str, register: _Register, outlets: Outlets) -> Source:
+    text = _norm(text)
+    abbr = re.search(r"\s*\((?P<abbr>[A-Z][A-Za-z&.]{1,11})\)$", text)
+    aliases: list[str] = []
+    if abbr:
+        aliases.append(abbr.group("abbr"))
+        text = text[: abbr.start()].strip()
+    name, owner = _split_possessive(text)
+    name = re.sub(r"^(?:the|The)\s+", "", name)
+    if owner:
+        aliases.append(text)
+    known = register.find(name)
+    if known:
+        return Source(known.name, known.kind, tuple(dict.fromkeys(known.aliases + tuple(aliases))))
+    outlet = outlets.for_name(name)
+    if outlet:
+        return _outlet_source(outlet)
+    short = acronym(name)
+    if short and short not in aliases and len(name.split()) > 1:
+        aliases.append(short)
+    return Source(name, SourceKind.ORGANIZATION, tuple(aliases))
+
+
+def _link_in(found: _Found, links: Sequence[Link], claim: Claim) -> Link | None:
+    """A hyperlink over the source phrase or its cue ("as [Meridian Wire reported](url)")."""
+    start = claim.start + found.start
+    end = start + len(found.mention) + 30
+    for link in links:
+        if link.start < end and link.end > start and claim.start <= link.start < claim.end:
+            return link
+    return None
+
+
+# --- the stage ------------------------------------------------------------------------------
+
+
+def attribute(
+    claims: Sequence[Claim],
+    outlets: Outlets,
+    *,
+    links: Sequence[Link] = (),
+    declared_origin: str | None = None,
+    declared_origin_url: str | None = None,
+) -> list[Attribution]:
+    """Sources for each claim, in claim order. An article's declared origin is attributed to
+    every claim with method 'article', beside (never instead of) sentence-level sources."""
+    register = _Register(outlets)
+    origin = _origin_source(outlets, declared_origin, declared_origin_url)
+    if origin:
+        register.add(origin)
+    result: list[Attribution] = []
+    previous: list[Attribution] = []
+    for claim in claims:
+        mine: list[Attribution] = []
+        for found in _find(claim.text):
+            classified = _classify(found, register, outlets, links, claim)
+            if not classified:
+                continue
+            source, method, role, organization = classified
+            if method != Method.INHERITED:
+                source = register.add(source, role)
+            if organization:
+                organization = register.affiliate(organization)
+            if any(a.source.name == source.name for a in mine):
+                continue
+            link = _link_in(found, links, claim) if method == Method.HYPERLINK else None
+            mine.append(
+                Attribution(
+                    claim_seq=claim.seq,
+                    source=source,
+                    mention=found.mention.strip(),
+                    cue=found.cue or None,
+                    method=method,
+                    confidence=CONFIDENCE[method],
+                    role=role,
+                    organization=organization,
+                    link_url=link.url if link else None,
+                )
+            )
+            break  # the outermost source of a claim is its source
+        if not mine and previous and _continues_quote(claims, claim):
+            mine = [
+                Attribution(claim.seq, a.source, a.mention, a.cue, Method.INHERITED, CONFIDENCE[Method.INHERITED], a.role, a.organization)
+                for a in previous
+                if a.method != Method.ARTICLE
+            ]
+        if origin:
+            mine.append(Attribution(claim.seq, origin, declared_origin or origin.name, None, Method.ARTICLE, CONFIDENCE[Method.ARTICLE]))
+        result += mine
+        previous = mine
+    return result
+
+
+def _continues_quote(claims: Sequence[Claim], claim: Claim) -> bool:
+    """A sentence inside a quotation opened in the previous claim belongs to that speaker."""
+    if claim.seq == 0:
+        return False
+    before = claims[claim.seq - 1]
+    if before.paragraph != claim.paragraph:
+        return False
+    opened = before.text.count("“") - before.text.count("”") + (before.text.count('"') % 2)
+    return opened > 0
+
+
+def _outlet_source(outlet: Outlet) -> Source:
+    """An outlet as sources cite it: "Kyiv Independent", not "The Kyiv Independent"."""
+    name = re.sub(r"^The\s+", "", outlet.name)
+    return Source(name, SourceKind.OUTLET, tuple(dict.fromkeys((*outlet.aliases, outlet.name) if name != outlet.name else outlet.aliases)))
+
+
+def _origin_source(outlets: Outlets, mention: str | None, url: str | None) -> Source | None:
+    if not mention and not url:
+        return None
+    outlet = (outlets.for_host(urlsplit(url).hostname or "") if url else None) or (outlets.for_name(mention) if mention else None)
+    if outlet:
+        return _outlet_source(outlet)
+    host = (urlsplit(url).hostname or "") if url else ""
+    name = mention or host
+    return Source(name, SourceKind.OUTLET) if name else None
