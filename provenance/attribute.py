@@ -248,7 +248,8 @@ class _Register:
                 return source
             if mention.isupper() and mention in {acronym(n) for n in names}:
                 return source
-            if source.kind == SourceKind.PERSON and len(words) == 1 and key == _key(source.name).split()[-1]:
+            # A surname alone, first or last (family names lead in Korean, Chinese, Hungarian...).
+            if source.kind == SourceKind.PERSON and len(words) == 1 and key in (_key(source.name).split()[0], _key(source.name).split()[-1]):
                 return source
             if source.kind != SourceKind.PERSON and len(words) >= 2 and words <= set(_key(source.name).split()):
                 return source

@@ -251,7 +251,7 @@ def _article(
     url = meta.get("canonical") or normalize_url(page.final_url)
     host = url_host(url)
     outlet = outlets.for_host(host)
-    origin, origin_url = _declared_origin(paragraphs, article_links, outlets, host)
+    origin, origin_url = declared_origin(paragraphs, article_links, outlets, host)
     return Article(
         url=url,
         fetched_url=normalize_url(page.final_url),
@@ -276,7 +276,7 @@ def _clean(value: str | None) -> str | None:
     return " ".join(value.split()) if value and value.strip() else None
 
 
-def _declared_origin(
+def declared_origin(
     paragraphs: list[str], links: tuple[Link, ...], outlets: Outlets, own_host: str
 ) -> tuple[str | None, str | None]:
     """An "Original Source:" style footer wins over a wire dateline; an origin on our own domain is no origin."""

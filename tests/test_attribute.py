@@ -1,0 +1,85 @@
+from pathlib import Path
+
+import pytest
+
+from provenance import attribute, claims, outlets
+from provenance.extract import Link
+
+OUTLETS = outlets.load()
+SEED = (Path(__file__).parent / "pages" / "seed.txt").read_text(encoding="utf-8")
+SEED_BODY = SEED.split("\n\n", 1)[1].replace("\n", "\n\n").strip()
+
+
+def sources(text, **kwargs):
+    found = claims.split(text, OUTLETS.dateline_patterns)
+    result = attribute.attribute(found, OUTLETS, **kwargs)
+    return found, [
+        [(a.source.name, a.source.kind.value, a.cue, a.method.value) for a in result if a.claim_seq == c.seq and a.method != "article"]
+        for c in found
+    ], result
+
+
+def test_the_seed_article_gives_every_row_of_the_worked_example():
+    found, per_claim, result = sources(SEED_BODY, declared_origin="kyivindependent.com", declared_origin_url="https://kyivindependent.com/")
+    by_text = {c.text[:40]: per_claim[c.seq] for c in found}
+    by_text = {key[:36]: value for key, value in by_text.items()}
+    assert by_text["In January and February, North Korea"] == [("Joint Chiefs of Staff", "organization", "as reported by", "explicit")]
+    jcs = next(a for a in result if a.source.name == "Joint Chiefs of Staff")
+    assert "JCS" in jcs.source.aliases and jcs.mention == "South Korea’s Joint Chiefs of Staff"
+    assert by_text["This development follows President V"] == [("Volodymyr Zelensky", "person", "statement indicating", "explicit")]
+    budanov = next(a for a in result if a.source.name == "Kyrylo Budanov")
+    assert (budanov.cue, budanov.role, budanov.organization.name) == ("suggested", "Ukraine’s military intelligence chief", "Ukraine's military intelligence")
+    assert by_text["The report further highlights that N"] == [("Joint Chiefs of Staff", "organization", "highlights", "inherited")]
+    assert by_text["Notably, up to 12,000 North Korean t"] == []
+    article_level = {(a.source.name, a.source.kind.value) for a in result if a.method == "article"}
+    assert article_level == {("Kyiv Independent", "outlet")}
+    assert sum(1 for a in result if a.method == "article") == len(found)  # every claim, beside its own source
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Officials said the talks had stalled over the weekend.", [("Officials", "anonymous", "said", "explicit")]),
+        ("Two diplomats told Reuters on condition of anonymity that talks could resume.", [("Two diplomats", "anonymous", "told", "explicit")]),
+        ('"We will not back down," said Lt. Gen. Ilhan Sorvenne, the army\'s intelligence chief.', [("Ilhan Sorvenne", "person", "said", "explicit")]),
+        ("According to the International Atomic Energy Agency (IAEA), the plant lost power twice.", [("International Atomic Energy Agency", "organization", "according to", "explicit")]),
+        ("Moscow said the claims were false and called them provocations.", [("Moscow", "organization", "said", "explicit")]),
+        ("A leaked memo seen by The Guardian showed the budget was cut by $2 billion.", [("A leaked memo", "document", "showed", "explicit")]),
+        ("Smith scored twice in the second half of the match on Saturday.", []),
+        ("The law says nothing about drones or how they may be used.", []),
+        ("Up to 12,000 troops were stationed in the region last fall.", []),
+    ],
+)
+def test_sentence_patterns(text, expected):
+    _, per_claim, _ = sources(text)
+    assert per_claim[0] == expected
+
+
+def test_aliases_pronouns_and_surnames_resolve_to_the_source_named_first():
+    text = ("South Korea's Joint Chiefs of Staff (JCS) said two missiles were fired on Sunday. "
+            "The JCS said they flew about 400 kilometres. Gen. Kim Myung-soo, the JCS chairman, said the army was ready. "
+            "He added that drills would continue. Kim said the drills were defensive.")
+    _, per_claim, _ = sources(text)
+    assert [p[0][:2] for p in per_claim] == [
+        ("Joint Chiefs of Staff", "organization"),
+        ("Joint Chiefs of Staff", "organization"),
+        ("Kim Myung-soo", "person"),
+        ("Kim Myung-soo", "person"),
+        ("Kim Myung-soo", "person"),
+    ]
+    assert per_claim[3][0][3] == "inherited"
+
+
+def test_a_hyperlinked_outlet_is_the_source_and_keeps_the_link():
+    text = "Kestria sent 3,000 more troops, as Meridian Wire reported on Tuesday."
+    start = text.index("Meridian Wire reported")
+    link = Link("http://www.meridianwire.example/world/x", "Meridian Wire reported", start, start + 22)
+    _, per_claim, result = sources(text, links=[link])
+    assert per_claim[0] == [("Meridian Wire", "outlet", "reported", "hyperlink")]
+    assert result[0].link_url == "http://www.meridianwire.example/world/x"
+
+
+def test_a_quote_continued_in_the_next_sentence_keeps_its_speaker():
+    text = 'Sorvenne said: "They are filling gaps. They are not opening a new front."'
+    found, per_claim, _ = sources(text)
+    assert len(found) == 2 and per_claim[1] == [("Sorvenne", "person", "said", "inherited")]

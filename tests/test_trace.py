@@ -1,0 +1,78 @@
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance import outlets, pipeline, store, trace
+from provenance.cli import cli
+from provenance.errors import ProvenanceError
+
+SEED = Path(__file__).parent / "pages" / "seed.txt"
+URL = "https://aggregator.example/nk-troops"
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    db = store.open_db(tmp_path / "p.db")
+    pipeline.ingest(db, [SEED], outlets=outlets.load(), base_url=URL)
+    return db, tmp_path / "p.db"
+
+
+def test_a_url_query_lists_each_claim_with_its_sources(seeded):
+    db, _ = seeded
+    answer = trace.trace(db, URL)
+    texts = [c.text for c in answer.claims]
+    assert len(texts) == 12 and texts[0].startswith("North Korea deployed an additional 3,000 troops")
+    jcs = next(c for c in answer.claims if "3,000 additional soldiers" in c.text)
+    assert [(s.name, s.kind, s.cue, s.method) for s in jcs.sources] == [
+        ("Joint Chiefs of Staff", "organization", "as reported by", "explicit"),
+        ("Kyiv Independent", "outlet", None, "article"),
+    ]
+    assert jcs.chain[0].claim_id == jcs.claim_id
+
+
+def test_the_seed_is_stored_with_the_worked_example(seeded):
+    db, _ = seeded
+    rows = {
+        (r["name"], r["kind"], r["method"])
+        for r in db.query("select s.name, s.kind, t.method from attributions t join sources s on s.id = t.source_id")
+    }
+    assert {("Joint Chiefs of Staff", "organization", "explicit"), ("Volodymyr Zelensky", "person", "explicit"),
+            ("Kyrylo Budanov", "person", "explicit"), ("Joint Chiefs of Staff", "organization", "inherited"),
+            ("Kyiv Independent", "outlet", "article")} <= rows
+    aliases = {r["alias"] for r in db.query("select alias from source_aliases a join sources s on s.id = a.source_id where s.name = 'Joint Chiefs of Staff'")}
+    assert "JCS" in aliases
+    budanov = next(db.query("select t.role, o.name from attributions t join sources s on s.id = t.source_id join sources o on o.id = t.organization_id where s.name = 'Kyrylo Budanov'"))
+    assert budanov["name"] == "Ukraine's military intelligence"
+    kursk = next(db.query("select id from claims where text like '%12,000 North Korean troops%'"))["id"]
+    assert [r["method"] for r in db.query("select method from attributions where claim_id = ?", [kursk])] == ["article"]
+
+
+def test_trace_json_has_the_contract_shape(seeded):
+    _, path = seeded
+    result = CliRunner().invoke(cli, ["trace", "--json", URL, "--db", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0
+    answer = json.loads(result.output)
+    assert answer["query"] == URL
+    claim = answer["claims"][3]
+    assert set(claim) == {"claim_id", "article_url", "text", "sources", "matches", "chain"}
+    assert {"name", "kind", "mention", "cue", "method"} <= set(claim["sources"][0])
+    assert claim["chain"][-1]["claim_id"] == claim["claim_id"]
+
+
+def test_trace_human_output_and_stdin(seeded):
+    _, path = seeded
+    result = CliRunner().invoke(cli, ["trace", "-", "--db", str(path)], input=f"{URL}\n", catch_exceptions=False)
+    assert result.exit_code == 0
+    assert 'source: Kyrylo Budanov (Ukraine’s military intelligence chief) of Ukraine\'s military intelligence [person] "suggested"' in result.output
+    assert "source: Joint Chiefs of Staff [organization, inherited] \"highlights\"" in result.output
+
+
+def test_an_unknown_url_is_a_clear_error(seeded):
+    db, path = seeded
+    with pytest.raises(ProvenanceError, match="is not a stored article"):
+        trace.trace(db, "https://nowhere.example/x")
+    result = CliRunner().invoke(cli, ["trace", "https://nowhere.example/x", "--db", str(path)])
+    assert result.exit_code == 1
+    assert result.output == "Error: https://nowhere.example/x is not a stored article (crawl or ingest it first)\n"
