@@ -57,6 +57,9 @@ class Attribution:
     role: str | None = None  # "Ukraine's military intelligence chief", "President"
     organization: Source | None = None  # what the role ties a person to
     link_url: str | None = None
+    # Offsets in the article text of the mention and the cue (None when not in this claim).
+    mention_span: tuple[int, int] | None = None
+    cue_span: tuple[int, int] | None = None
 
 
 # --- vocabulary -----------------------------------------------------------------------------
@@ -75,11 +78,23 @@ _VERBS = (
     "recalled", "recalls", "testified", "announced", "contended", "contends", "agreed", "agrees", "reckons",
     "reckoned", "described", "describes", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
     "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
-    "complained", "complains", "boasted", "estimated", "recorded", "documented", "determined", "asked",
+    "complained", "complains", "boasted", "estimated", "asked",
+    "wants", "wanted", "mentioned", "mentions", "questioned", "disputes", "disputed",
+    "called for", "calls for", "reiterated", "reiterates", "declared", "declares", "responded", "responds",
+    "hoped", "feared", "doubted", "knows", "knew", "has learned", "learned",
+    "quoted as saying", "acknowledges", "charged", "called", "signalled", "signaled", "signals", "appealed",
+    "appeals", "dismissed", "contend", "argue", "deny", "insist", "warn", "suggest", "predict", "tell",
+    "believe", "expect",  # bare forms that are rarely nouns ("report", "claim", "estimate" are left out)
+    # progressive forms: "is defending", "are warning"
+    *[f"{be} {ing}" for be in ("is", "are", "was", "were", "has been", "have been") for ing in (
+        "saying", "telling", "arguing", "claiming", "insisting", "warning", "suggesting", "urging", "demanding",
+        "defending", "calling", "promising", "predicting", "estimating", "reporting", "denying", "accusing",
+        "questioning", "describing", "pushing", "asking", "disputing", "projecting", "signaling", "signalling")],
 )
 _VERB_ALT = "|".join(sorted({re.escape(v).replace(r"\ ", r"\s+") for v in _VERBS}, key=len, reverse=True))
-_AUX = r"(?:(?:has|have|had|also|further|previously|later|earlier|then|now|again|repeatedly|separately|first|publicly|privately|recently|once|on\s+\w+day|in\s+a\s+statement)\s+)*"
-_SPEECH = re.compile(rf"\b{_AUX}(?P<verb>{_VERB_ALT})\b", re.I)
+_AUX = r"(?:(?:has|have|had|also|further|previously|later|earlier|then|now|again|repeatedly|separately|first|once|(?:was|were)(?=\s+quoted)|on\s+\w+day|in\s+a\s+statement|(?!(?:family|ally|rally|assembly|supply|reply|only|early|daily|weekly|monthly|italy)\b)[a-z]{3,}ly)\s+)*"
+# Case-sensitive: "States" in "the United States" is no verb.
+_SPEECH = re.compile(rf"\b{_AUX}(?P<verb>{_VERB_ALT})\b")
 _ACCORDING = re.compile(r"\b(?P<cue>according\s+to|as\s+reported\s+by|as\s+reported\s+in|reported\s+by|as\s+cited\s+by|citing|per\s+(?=[A-Z]))\s+", re.I)
 _AS_SAID = re.compile(rf"\bas\s+(?P<np>[^,;:.]{{2,80}}?)\s+(?P<verb>{_VERB_ALT})\b", re.I)
 _STATEMENT_NOUNS = r"statement|statements|remarks|comments|report|assessment|estimate|estimates|announcement|claim|claims|data|figures|analysis|account|testimony|briefing|findings|words|warning|admission|assertion|address|speech|interview|post|tweet|letter"
@@ -93,6 +108,8 @@ _DOC_BY = re.compile(
     rf"\s+(?:by|from|of|released\s+by|published\s+by|commissioned\s+by)\s+(?P<np>[^,;:]{{2,80}}?)\s*,?\s+(?P<verb>{_VERB_ALT})\b",
     re.I,
 )
+# A quotation signed with a dash after it: '“The most unqualified ...” ― Francisco Herrero'.
+_DASH_QUOTE = re.compile(r"[”\"]\s*(?P<dash>[―—–]|--)\s*(?P<np>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,4})\s*[,.]?\s*$")
 _TITLES = (
     "President", "Vice President", "Prime Minister", "Deputy Prime Minister", "Minister", "Foreign Minister",
     "Defence Minister", "Defense Minister", "Finance Minister", "Interior Minister", "Health Minister",
@@ -106,7 +123,8 @@ _TITLES = (
     "Lt. Gen.", "Maj. Gen.", "Brig. Gen.", "Gen", "CEO", "Chief Executive", "Founder", "MP", "Senior", "Former",
     "former", "Acting", "acting",
 )
-_TITLE_WORDS = {w for t in _TITLES for w in t.split()}
+# Words of multi-word titles that are not titles alone ("Health" in "Health Minister").
+_TITLE_WORDS = {w for t in _TITLES for w in t.split()} - {"of", "State", "Defence", "Defense", "Finance", "Interior", "Health", "Foreign", "Vice", "Prime", "Supreme", "Crown"}
 _ORG_WORDS = {
     "ministry", "department", "agency", "office", "staff", "council", "committee", "commission", "army", "navy",
     "police", "force", "forces", "bank", "university", "institute", "company", "inc", "inc.", "corp", "corp.",
@@ -145,6 +163,7 @@ _DOC_HEADS = {
     "report", "study", "survey", "memo", "document", "documents", "filing", "analysis", "assessment", "statement",
     "data", "figures", "records", "letter", "paper", "poll", "review", "audit", "research", "dossier", "briefing",
     "release", "bulletin", "footage", "video", "images", "investigation", "findings", "estimate", "estimates",
+    "budget", "draft", "minutes", "transcript", "indictment", "complaint", "lawsuit", "ruling", "judgment", "forecast",
 }
 _PRONOUNS = {"he": "person", "she": "person", "they": "any", "it": "org", "we": "any", "i": "person"}
 # Capitals and countries stand for their governments ("Moscow said", "Seoul confirmed").
@@ -174,6 +193,33 @@ _LEADING_FILLERS = re.compile(
     r"although|because|when|where|if|even\s+as)\b[\s,]*)+",
     re.I,
 )
+_PASSIVE_OR_NEGATED = re.compile(r"(?:\b(?:is|are|was|were|be|been|being|not|never|n['’]t|no\s+longer)|\bneither\b.*)\s*$", re.I)
+_APPOSITION = re.compile(r"[^,;:“”\"()]+?\s*,\s*[^,;“”\"]{2,160},\s*$")
+# Capitalised phrases that may name an organisation: "the U.S. Food and Drug Administration (FDA)".
+_ORG_NAME = re.compile(
+    r"(?:[A-Z][\w.&’'-]*\s+(?:(?:of|for|and|on|the|de|des|du)\s+)*){0,6}[A-Z][\w.&-]*(?:\s*\([A-Z][A-Za-z.&]{1,10}\))?"
+)
+# What a definite description may call a source: "the force" is a police force, "the bank" a central bank.
+_HEAD_SYNONYMS = {
+    "force": ("force", "police"),
+    "agency": ("agency", "administration", "commission", "authority", "service"),
+    "ministry": ("ministry", "department"),
+    "department": ("department", "ministry"),
+    "report": ("report",),
+    "study": ("study", "found"),
+    "statement": ("statement", "said", "stated"),
+    "survey": ("survey", "poll"),
+    "bank": ("bank", "reserve"),
+    "company": ("company", "inc", "corp", "group", "ltd", "plc"),
+    "firm": ("firm", "inc", "corp", "group", "ltd", "plc", "company"),
+    "government": ("government", "administration", "ministry", "cabinet"),
+    "military": ("military", "army", "forces", "staff", "command", "defence", "defense"),
+    "army": ("army", "military", "forces"),
+    "court": ("court", "tribunal"),
+    "union": ("union",),
+    "council": ("council",),
+    "commission": ("commission",),
+}
 _NAME_TOKEN = re.compile(r"[A-Z][\w.’'-]*|(?:of|the|for|and|de|del|la|le|du|da|al|el|bin|ibn|van|von|der|y|on|in)\b")
 _WORD = re.compile(r"[\w’'.-]+")
 
@@ -210,6 +256,19 @@ class _Register:
     roles: dict[str, str] = field(default_factory=dict)  # source name -> role as written
     # Organisations met only as a person's affiliation: found by name, never inherited by "the report".
     affiliations: list[Source] = field(default_factory=list)
+    # Organisations the text names without quoting them ("The FDA on Tuesday approved ..."): only a
+    # definite description with their head noun ("the agency") resolves to them.
+    background: list[Source] = field(default_factory=list)
+    cues: dict[str, str] = field(default_factory=dict)  # source name -> the words that cited it
+
+    def notice(self, text: str) -> None:
+        for m in _ORG_NAME.finditer(text):
+            phrase = m.group(0)
+            words = {w.lower().strip(".,’'") for w in phrase.split()}
+            if words & _ORG_WORDS or "(" in phrase:
+                org = _organization(phrase, self, self.outlets)
+                if not self.find(org.name):
+                    self.background.append(org)
 
     def affiliate(self, organization: Source) -> Source:
         known = self.find(organization.name, organization.kind)
@@ -256,12 +315,17 @@ class _Register:
         return None
 
     def latest(self, kinds: Sequence[SourceKind], head: str | None = None) -> Source | None:
-        """The most recent source of one of `kinds`; with `head`, preferring one whose name or role has it."""
+        """The most recent source of one of `kinds`; with `head`, preferring one whose name, role
+        or citing words have it ("the agency" -> the IAEA; "the report" -> who was "reported")."""
         if head:
-            for source in reversed(self.sources):
-                text = f"{source.name} {self.roles.get(source.name, '')}".lower()
-                if re.search(rf"\b{re.escape(head)}", text) and (source.kind in kinds or source.kind != SourceKind.ANONYMOUS):
-                    return source
+            heads = _HEAD_SYNONYMS.get(head, (head,))
+            for pool in (self.sources, self.affiliations, self.background):
+                for source in reversed(pool):
+                    if source.kind not in kinds and not {source.kind, *kinds} <= {SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT}:
+                        continue
+                    text = f"{source.name} {self.roles.get(source.name, '')} {self.cues.get(source.name, '')}".lower()
+                    if any(re.search(rf"\b{re.escape(h)}", text) for h in heads):
+                        return source
         return next((s for s in reversed(self.sources) if s.kind in kinds), None)
 
 
@@ -274,6 +338,7 @@ class _Found:
     start: int  # offset of the mention in the claim
     cue: str
     role: str | None = None
+    cue_span: tuple[int, int] | None = None  # offsets of the cue in the claim
 
 
 def _subject_before(text: str, end: int) -> _Found | None:
@@ -281,12 +346,15 @@ def _subject_before(text: str, end: int) -> _Found | None:
     with an apposition (", Ukraine's military intelligence chief,") split off as the role."""
     before = text[:end].rstrip()
     role = None
-    m = re.search(r"(?P<np>[^,;:“”\"()]+?)\s*(?:\((?P<abbr>[^)]{2,12})\))?\s*,\s*(?P<app>[^,;“”\"]{2,90}),\s*$", before)
-    if m and not re.match(r"\s*(?:in|on|at|for|with|during|after|before|according|speaking|writing)\b", m.group("app"), re.I):
+    m = re.search(r"(?P<np>[^,;:“”\"()]+?)\s*(?:\((?P<abbr>[^)]{2,12})\))?\s*,\s*(?P<app>[^,;“”\"]{2,160}),\s*$", before)
+    if m and not re.match(r"\s*(?:according)\b", m.group("app"), re.I):
         app = m.group("app").strip()
-        if not re.match(r"(?:who|which)\b", app):
-            role = app
         np, start = m.group("np"), m.start("np")
+        if _looks_like_person(_strip_titles(app)[0]) and not _looks_like_person(_strip_titles(np.strip())[0]):
+            # "The mayor of Valencia, Lucía Ferrán, said": the name is the apposition, the role comes first.
+            np, start, app = app, m.start("app") + (len(m.group("app")) - len(m.group("app").lstrip())), np.strip()
+        if not re.match(r"(?:who|which|whose|in|on|at|for|with|during|after|before|speaking|writing|citing|adding|\w+ing)\b", app):
+            role = app
         if m.group("abbr"):
             np, start = before[m.start("np"):m.end("abbr") + 1], m.start("np")
     else:
@@ -320,6 +388,8 @@ def _subject_after(text: str, start: int) -> _Found | None:
     if not m:
         return None
     np = m.group("np").strip()
+    if re.match(r"(?:on|in|at|last|this|during|after|before|yesterday|today|earlier|later|that|it|there|the\s+(?:day|week|month|year))\b", np, re.I):
+        return None
     role = None
     rest = text[start + m.end():]
     app = re.match(r",\s*(?P<app>(?:the|a|an)\s+[^,.;]{2,80}|[a-z][^,.;]{2,80})(?:[,.;]|$)", rest)
@@ -334,34 +404,60 @@ def _find(text: str) -> list[_Found]:
     for m in _POSSESSIVE_STATEMENT.finditer(text):
         np = m.group("np")
         cue = f"{m.group('noun')} {m.group('link')}".lower() if m.group("link") != "that" else m.group("noun").lower()
-        found.append(_Found(np, m.start("np"), cue))
+        found.append(_Found(np, m.start("np"), cue, cue_span=(m.start("noun"), m.end("link") if m.group("link") != "that" else m.end("noun"))))
     for m in _DOC_BY.finditer(text):
-        found.append(_Found(m.group("np"), m.start("np"), m.group("verb").lower()))
+        found.append(_Found(m.group("np"), m.start("np"), m.group("verb").lower(), cue_span=m.span("verb")))
     for m in _ACCORDING.finditer(text):
         rest = text[m.end():]
         np = re.match(r"[^,;:.!?]*?(?=\s*(?:,|;|:|\.(?:\s|$)|!|\?|$|\s+(?:on|in|at|which|who|that|as|when|after|before|during|and\s+(?:the|a)\s+\w+\s+(?:said|says)))\b|\s*[,;:.]|$)", rest)
         if np and np.group(0).strip():
-            found.append(_Found(np.group(0).strip(), m.end(), re.sub(r"\s+", " ", m.group("cue").lower())))
+            tail = re.match(r",(?:\s+[A-Z][\w-]*)+(?:,\s+[A-Z][\w-]*)*\s+and\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*", rest[np.end():])
+            if tail and re.search(r"\b(?:Ministry|Department|Office|Commission|Committee|Council|Bureau|Agency)\b", np.group(0)):
+                np = re.match(re.escape(np.group(0) + tail.group(0)), rest)
+            found.append(_Found(np.group(0).strip(), m.end(), re.sub(r"\s+", " ", m.group("cue").lower()), cue_span=m.span("cue")))
     for m in _AS_SAID.finditer(text):
         np = m.group("np").strip()
         if re.match(r"(?:well|soon|long|much|far|many|early|late|expected|planned|usual)\b", np, re.I):
             continue
-        found.append(_Found(np, m.start("np"), m.group("verb").lower()))
+        found.append(_Found(np, m.start("np"), m.group("verb").lower(), cue_span=m.span("verb")))
+    for m in _DASH_QUOTE.finditer(text):
+        found.append(_Found(m.group("np"), m.start("np"), "―", cue_span=m.span("dash")))
+    quoted = _quoted_spans(text)
     for m in _SPEECH.finditer(text):
         verb = re.sub(r"\s+", " ", m.group("verb").lower())
         if any(f.start <= m.start("verb") <= f.start + len(f.mention) + 40 for f in found):
             continue
+        if any(s <= m.start("verb") < e for s, e in quoted):
+            continue  # a verb inside the quotation is the speaker's, not the attribution
         before = text[:m.start()].rstrip()
-        # Inverted tag: '"...," said X' or '..., said X.' (verb right after a quote or comma).
-        if re.search(r"[,”\"]\s*$", before) or not before:
+        if _PASSIVE_OR_NEGATED.search(before) and not verb.startswith(("is ", "are ", "was ", "were ", "has been", "have been", "quoted")):
+            continue  # "is expected to", "has not confirmed": nobody is being quoted
+        # Inverted tag: '"...," said X' or '..., said X.' (verb right after a quote or comma),
+        # unless the comma closes an apposition: "Jane Roe, the bank's economist, said".
+        if not before or re.search(r"[”\"]\s*,?\s*$|,\s*[”\"]\s*$", before) or (before.endswith(",") and not _APPOSITION.search(before)):
             after = _subject_after(text, m.end())
             if after and _plausible(after.mention):
-                found.append(_Found(after.mention, after.start, verb, after.role))
+                found.append(_Found(after.mention, after.start, verb, after.role, m.span("verb")))
                 continue
         subject = _subject_before(text, m.start())
         if subject and _plausible(subject.mention):
-            found.append(_Found(subject.mention, subject.start, verb, subject.role))
-    return sorted(found, key=lambda f: f.start)
+            found.append(_Found(subject.mention, subject.start, verb, subject.role, m.span("verb")))
+    # "X thinks Y, according to Z" and "X thinks Y, Z said.": a source cited at the end of the
+    # sentence vouches for all of it, so it is the outermost.
+    return sorted(found, key=lambda f: (not (f.cue in ("according to", "as reported by") or _closes(text, f)), f.start))
+
+
+def _closes(text: str, found: _Found) -> bool:
+    """Does this source phrase tag the sentence from its end ("..., one of the diplomats said.")?"""
+    if found.cue_span is None or found.start < 2 or text[: found.start].rstrip()[-1:] not in (",", "”", '"'):
+        return False
+    end = max(found.cue_span[1], found.start + len(found.mention))
+    return len(text) - end <= 45 and not _SPEECH.search(text, end)
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for m in re.finditer(r"“[^”]*”?|\"[^\"]*\"?", text)]
+    return [(s + 1, e - 1) for s, e in spans if e - s > 2]
 
 
 def _plausible(mention: str) -> bool:
@@ -381,8 +477,13 @@ def _plausible(mention: str) -> bool:
 def _head(key: str) -> str:
     """The head noun of a lower-cased phrase: before "familiar with", "close to", "of", "for"..."""
     words = key.split()
+    quantified = re.match(r"(?:one|two|three|four|five|some|several|both|all|each|either|none|many|most|few)\s+of\s+(?:the\s+|these\s+|those\s+)?(.+)$", key)
+    if quantified:  # "one of the diplomats": the diplomats
+        return _head(quantified.group(1))
     for i, w in enumerate(words):
-        if w in ("familiar", "close", "with", "of", "for", "from", "at", "in", "who", "briefed", "involved", "knowledgeable", "speaking", "on", "seen", "obtained", "reviewed", "by") and i:
+        if i and w.endswith("ed") and w not in ("united", "red", "armed", "licensed", "unnamed", "retired", "advanced", "concerned"):
+            return words[i - 1]  # "court documents filed in Seattle", "a report published on Monday"
+        if w in ("familiar", "close", "with", "of", "for", "from", "at", "in", "who", "briefed", "involved", "knowledgeable", "speaking", "on", "seen", "obtained", "reviewed", "by", "published", "released", "issued", "dated", "sent") and i:
             return words[i - 1]
     return words[-1] if words else ""
 
@@ -391,12 +492,14 @@ def _head(key: str) -> str:
 
 
 def _strip_titles(name: str) -> tuple[str, str | None]:
-    """("President Volodymyr Zelensky") -> ("Volodymyr Zelensky", "President")."""
+    """"President Volodymyr Zelensky" -> ("Volodymyr Zelensky", "President");
+    "Velmoran President Mirko Dalsavin" -> ("Mirko Dalsavin", "Velmoran President")."""
     words = name.split()
-    titles = []
-    while len(words) > 1 and (words[0] in _TITLE_WORDS or words[0].rstrip(".") + "." in _TITLE_WORDS):
-        titles.append(words.pop(0))
-    return " ".join(words), (" ".join(titles) or None)
+    last_title = max((i for i, w in enumerate(words[:-1]) if w in _TITLE_WORDS or w.rstrip(".") + "." in _TITLE_WORDS), default=-1)
+    rest = words[last_title + 1:]
+    if last_title < 0 or {w.lower().strip(".,") for w in rest} & (_ORG_WORDS | {"of", "for", "and"}):
+        return name, None  # "General Staff", "Secretary of State": an office, not a titled person
+    return " ".join(rest), " ".join(words[: last_title + 1])
 
 
 def _split_possessive(name: str) -> tuple[str, str | None]:
@@ -444,7 +547,10 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
     linked = _link_in(found, links, claim)
     if linked:
         outlet = outlets.for_host(urlsplit(linked.url).hostname or "")
-        if outlet:
+        anchor = _key(linked.anchor_text)
+        # "as [Meridian Wire reported]": the link names the outlet. A link on a bare verb
+        # ("Dalsavin [said]") only says where the words were read; the speaker stays the source.
+        if outlet and (set(_key(found.mention).split()) & set(anchor.split()) or any(_key(n) in anchor for n in outlet.names())):
             return _outlet_source(outlet), Method.HYPERLINK, None, None
     # Pronouns and definite descriptions point back at a source named earlier.
     if key in _PRONOUNS:
@@ -460,7 +566,9 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
     head = _head(key)
     if not proper and mention.lower().startswith(("the ", "this ", "that ", "these ", "its ", "his ", "her ", "their ")):
         if head in _DOC_HEADS:
-            source = register.latest([SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT])
+            source = register.latest([SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT], head) or register.latest(
+                [SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT]
+            )
         elif head in ("agency", "newspaper", "paper", "outlet", "broadcaster", "wire", "network", "channel", "magazine"):
             source = register.latest([SourceKind.OUTLET, SourceKind.ORGANIZATION], head)
         elif head in _ROLE_NOUNS or head in ("spokesperson", "spokesman", "spokeswoman", "official", "general", "president"):
@@ -468,7 +576,7 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
         elif head in _ORG_WORDS or head in ("company", "firm", "group", "military", "ministry", "government"):
             # "the ministry" inherits only a source that is a ministry; else it is named as written.
             source = register.latest([SourceKind.ORGANIZATION], head)
-            if source and head not in f"{source.name} {register.roles.get(source.name, '')}".lower():
+            if source and not any(h in f"{source.name} {register.roles.get(source.name, '')}".lower() for h in _HEAD_SYNONYMS.get(head, (head,))):
                 source = None
         else:
             source = None
@@ -480,8 +588,13 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
         return Source(document.group(0) if document else mention, SourceKind.DOCUMENT), Method.EXPLICIT, None, None
     # Unnamed people: "officials", "two diplomats", "a person familiar with the matter".
     if head in _ANON_HEADS and not _looks_like_person(_strip_titles(mention)[0]):
-        named = re.search(r"\b(?:for|at|of|from)\s+(?:the\s+)?(?P<org>[A-Z][\w’'. -]+)$", mention)
-        if named and head in ("spokesperson", "spokesman", "spokeswoman", "representative"):
+        if re.match(r"(?:the|(?:one|two|three|four|some|several|both|all|each|either|none)\s+of\s+the)\s", mention, re.I):
+            earlier = register.latest([SourceKind.ANONYMOUS], head.rstrip("s"))
+            if earlier and head.rstrip("s") in _key(earlier.name):
+                return earlier, Method.INHERITED, None, None
+        named = re.search(r"\b(?:for|at|of|from|with)\s+(?:the\s+)?(?P<org>[A-Z][\w’'. -]+)$", mention)
+        if named and not re.match(r"(?:[A-Z][\w.]*\s+)?(?:official|source|person|people)s?\b", mention.split(" ")[-1]):
+            # "researchers at Imperial College London", "a spokesperson for the ministry": the institution speaks.
             return _organization(named.group("org"), register, outlets), Method.EXPLICIT, None, None
         return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.ANONYMOUS), Method.EXPLICIT, None, None
     if not proper:
@@ -490,6 +603,10 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
         if head in _ORG_WORDS:
             return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.ORGANIZATION), Method.EXPLICIT, None, None
         return None
+    # "the AJS report", "Zelensky's statement": the name is the source, not the document.
+    named_doc = re.match(rf"^(?:the\s+)?(?P<name>.*?[A-Z].*?)(?:['’]s)?\s+(?:{'|'.join(sorted(_DOC_HEADS))})$", mention, re.I)
+    if named_doc and head in _DOC_HEADS:
+        mention = named_doc.group("name")
     # A named source: an alias of one already met, an outlet, a person or an organisation.
     bare, titles = _strip_titles(mention)
     known = register.find(bare) or register.find(mention)
@@ -500,13 +617,19 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
         return _outlet_source(outlet), Method.EXPLICIT, None, None
     if {w.lower() for w in bare.split()} & _OUTLET_WORDS and not {w.lower() for w in bare.split()} & _ORG_WORDS:
         return Source(re.sub(r"^The\s+", "", bare), SourceKind.OUTLET), Method.EXPLICIT, None, None
+    of_org = re.match(r"^(?P<person>.+?)\s+(?:of|from|at)\s+(?:the\s+)?(?P<org>[A-Z].+)$", bare)
+    if of_org and _looks_like_person(of_org.group("person")):
+        organization = _organization(of_org.group("org"), register, outlets)
+        return Source(of_org.group("person"), SourceKind.PERSON), Method.EXPLICIT, found.role or titles, organization
     if _looks_like_person(bare):
         role = found.role or titles
         org = _organization_of(found.role) if found.role else None
         organization = _organization(org, register, outlets) if org else None
         return Source(bare, SourceKind.PERSON), Method.EXPLICIT, role, organization
-    if len(bare.split()) == 1 and not bare.isupper() and _key(bare) not in _PLACES and bare.lower() not in _ORG_WORDS:
-        return Source(bare, SourceKind.PERSON), Method.EXPLICIT, titles, None
+    if len(bare.split()) == 1 and titles:
+        return Source(bare, SourceKind.PERSON), Method.EXPLICIT, titles, None  # "Mr. Obama", "Dr. Ng"
+    # A lone unknown name is a company or a government more often than a person: news introduces
+    # people by their full name first, and a surname met before was found in the register above.
     return _organization(mention, register, outlets), Method.EXPLICIT, None, None
 
 
@@ -553,17 +676,26 @@ def attribute(
     links: Sequence[Link] = (),
     declared_origin: str | None = None,
     declared_origin_url: str | None = None,
+    credit: str | None = None,
+    site: Outlet | None = None,
 ) -> list[Attribution]:
-    """Sources for each claim, in claim order. An article's declared origin is attributed to
-    every claim with method 'article', beside (never instead of) sentence-level sources."""
+    """Sources for each claim, in claim order. The article's own source is attributed to every
+    claim with method 'article', beside (never instead of) sentence-level sources: its declared
+    origin ("Original Source:"), else the wire its dateline credits (`credit`), else the official
+    body whose own site published it (`site` with kind "organization": a press release)."""
     register = _Register(outlets)
     origin = _origin_source(outlets, declared_origin, declared_origin_url)
+    if origin is None and credit and outlets.for_name(credit):
+        origin = _outlet_source(outlets.for_name(credit))
+    if origin is None and site is not None and site.kind == SourceKind.ORGANIZATION:
+        origin = _outlet_source(site)
     if origin:
         register.add(origin)
     result: list[Attribution] = []
     previous: list[Attribution] = []
     for claim in claims:
         mine: list[Attribution] = []
+        register.notice(claim.text)
         for found in _find(claim.text):
             classified = _classify(found, register, outlets, links, claim)
             if not classified:
@@ -571,10 +703,11 @@ def attribute(
             source, method, role, organization = classified
             if method != Method.INHERITED:
                 source = register.add(source, role)
+                register.cues[source.name] = f"{register.cues.get(source.name, '')} {found.cue} {found.mention}".lower()
             if organization:
                 organization = register.affiliate(organization)
-            if any(a.source.name == source.name for a in mine):
-                continue
+            if mine:
+                continue  # a nested source ("X said Y reported"): known for later mentions, not this claim's
             link = _link_in(found, links, claim) if method == Method.HYPERLINK else None
             mine.append(
                 Attribution(
@@ -587,20 +720,32 @@ def attribute(
                     role=role,
                     organization=organization,
                     link_url=link.url if link else None,
+                    mention_span=_span_in(claim, found.mention, found.start),
+                    cue_span=(claim.start + found.cue_span[0], claim.start + found.cue_span[1]) if found.cue_span else None,
                 )
             )
-            break  # the outermost source of a claim is its source
         if not mine and previous and _continues_quote(claims, claim):
             mine = [
                 Attribution(claim.seq, a.source, a.mention, a.cue, Method.INHERITED, CONFIDENCE[Method.INHERITED], a.role, a.organization)
                 for a in previous
                 if a.method != Method.ARTICLE
             ]
-        if origin:
-            mine.append(Attribution(claim.seq, origin, declared_origin or origin.name, None, Method.ARTICLE, CONFIDENCE[Method.ARTICLE]))
         result += mine
         previous = mine
-    return result
+    if origin is None:
+        return result
+    # "Original Source: nos.nl" after "as reported by NOS": the domain is the outlet named in the text.
+    label = _key(origin.name.split(".")[0]) if "." in origin.name and " " not in origin.name else None
+    named = next((s for s in reversed(register.sources) if label and _key(s.name) == label), None)
+    origin = named or origin
+    mention = declared_origin or credit or origin.name
+    article_level = [Attribution(c.seq, origin, mention, None, Method.ARTICLE, CONFIDENCE[Method.ARTICLE]) for c in claims]
+    return sorted(result + article_level, key=lambda a: (a.claim_seq, a.method == Method.ARTICLE))
+
+
+def _span_in(claim: Claim, mention: str, near: int) -> tuple[int, int] | None:
+    at = claim.text.find(mention.strip(), max(0, near - 3))
+    return (claim.start + at, claim.start + at + len(mention.strip())) if at >= 0 else None
 
 
 def _continues_quote(claims: Sequence[Claim], claim: Claim) -> bool:
@@ -617,7 +762,7 @@ def _continues_quote(claims: Sequence[Claim], claim: Claim) -> bool:
 def _outlet_source(outlet: Outlet) -> Source:
     """An outlet as sources cite it: "Kyiv Independent", not "The Kyiv Independent"."""
     name = re.sub(r"^The\s+", "", outlet.name)
-    return Source(name, SourceKind.OUTLET, tuple(dict.fromkeys((*outlet.aliases, outlet.name) if name != outlet.name else outlet.aliases)))
+    return Source(name, SourceKind(outlet.kind), tuple(dict.fromkeys((*outlet.aliases, outlet.name) if name != outlet.name else outlet.aliases)))
 
 
 def _origin_source(outlets: Outlets, mention: str | None, url: str | None) -> Source | None:
@@ -627,5 +772,10 @@ def _origin_source(outlets: Outlets, mention: str | None, url: str | None) -> So
     if outlet:
         return _outlet_source(outlet)
     host = (urlsplit(url).hostname or "") if url else ""
-    name = mention or host
+    if mention and not re.search(r"\.[a-z]{2,}$", mention):
+        # "Issued by the Bureau of Meteorology": a named body, an outlet only if it sounds like one
+        words = {w.lower() for w in mention.split()}
+        kind = SourceKind.OUTLET if words & _OUTLET_WORDS and not words & _ORG_WORDS else SourceKind.ORGANIZATION
+        return Source(re.sub(r"^(?:the|The)\s+", "", mention.strip()), kind)
+    name = host.removeprefix("www.") or mention
     return Source(name, SourceKind.OUTLET) if name else None

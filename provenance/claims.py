@@ -23,7 +23,8 @@ _NOT_CLAIMS = re.compile(
       | (?:read|see|watch|listen)\s+(?:more|also|next)\b.*$
       | (?:related|more\s+on\s+this\s+story|advertisement|sign\s+up|subscribe|follow\s+us|share\s+this)\b.{0,100}$
       | (?:copyright|©|all\s+rights\s+reserved).*$
-      | this\s+(?:article|story)\s+(?:was\s+)?(?:originally|first)\s+(?:published|appeared).*$
+      | issued\s+by\s+[A-Z].{0,100}$
+      | this\s+(?:article|story|report)\s+(?:was\s+)?(?:originally|first)\s+(?:published|appeared|reported).*$
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -45,7 +46,7 @@ _SMALL = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "a dozen": 12, "dozen": 12, "a hundred": 100,
-    "hundred": 100, "a thousand": 1000,
+    "hundred": 100, "a thousand": 1000, "thousand": 1000,
 }
 _SCALE = {"hundred": 100, "thousand": 1_000, "k": 1_000, "million": 1_000_000, "mn": 1_000_000, "m": 1_000_000,
           "billion": 1_000_000_000, "bn": 1_000_000_000, "b": 1_000_000_000, "trillion": 1_000_000_000_000, "tn": 1_000_000_000_000}
@@ -160,6 +161,16 @@ def split(text: str, datelines: Sequence[re.Pattern[str]] = ()) -> list[Claim]:
                 )
             )
     return claims
+
+
+def dateline(text: str, datelines: Sequence[re.Pattern[str]]) -> str | None:
+    """The outlet a wire dateline at the top of the text credits ("(Reuters) -" -> "Reuters")."""
+    for paragraph in text.split("\n\n")[:3]:  # a byline or a date line may come first
+        for pattern in datelines:
+            m = pattern.match(paragraph)
+            if m and m.groupdict().get("outlet"):
+                return m.group("outlet").strip()
+    return None
 
 
 def _after_dateline(text: str, start: int, end: int, datelines: Sequence[re.Pattern[str]]) -> int:

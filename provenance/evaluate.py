@@ -154,7 +154,11 @@ def analyse(entry: dict, outlets: Outlets) -> tuple[str, list[claims.Claim], lis
         text, links = entry["text"], ()
         origin, origin_url = extract.declared_origin(text.split("\n\n"), (), outlets, "")
     found = claims.split(text, outlets.dateline_patterns)
-    return text, found, attribute.attribute(found, outlets, links=links, declared_origin=origin, declared_origin_url=origin_url)
+    site = outlets.for_host(entry["url"].split("/")[2]) if entry.get("url") else None
+    return text, found, attribute.attribute(
+        found, outlets, links=links, declared_origin=origin, declared_origin_url=origin_url,
+        credit=claims.dateline(text, outlets.dateline_patterns), site=site,
+    )
 
 
 def score(entries: Iterable[dict], outlets: Outlets) -> Report:
@@ -200,6 +204,8 @@ def _score_entry(entry: dict, text: str, found: list[claims.Claim], attributions
             report.sources.tp += 1
             report.kinds.total += 1
             report.kinds.right += p.source.kind == gold["kind"]
+            if p.source.kind != gold["kind"]:
+                report.misses.append(f"{entry['id']}: kind of {gold['name']} is {gold['kind']}, not {p.source.kind}")
             if same_cue(p.cue, gold.get("cue")):
                 report.cues.tp += 1
             else:
@@ -228,7 +234,10 @@ def _score_entry(entry: dict, text: str, found: list[claims.Claim], attributions
     predicted_article = {a.source.name for a in attributions if a.method == attribute.Method.ARTICLE}
     if gold_article or predicted_article:
         report.article_sources.total += 1
-        report.article_sources.right += bool(gold_article) and any(_key(n) == _key(gold_article["name"]) for n in predicted_article)
+        right = bool(gold_article) and any(_key(n) == _key(gold_article["name"]) or _tokens(gold_article["name"]) <= _tokens(n) for n in predicted_article)
+        report.article_sources.right += right
+        if not right:
+            report.misses.append(f"{entry['id']}: article-level source {gold_article and gold_article['name']}, predicted {sorted(predicted_article)}")
 
 
 def _is_alias_mention(gold: dict) -> bool:

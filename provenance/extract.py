@@ -197,16 +197,23 @@ def _blocks(body: etree._Element, base_url: str) -> tuple[list[str], list[tuple[
     return paragraphs, anchors
 
 
-def _walk(element: etree._Element, pieces: list[str], found: list[tuple[int, int, str]]) -> None:
-    start = sum(len(p) for p in pieces)
+def _walk(element: etree._Element, pieces: list[str], found: list[tuple[int, int, str]], size: int = 0) -> int:
+    """Append the element's text to `pieces`, `size` characters long so far; returns the new length.
+
+    The length is carried along, not re-summed, so a paragraph of 50k links stays linear.
+    """
+    start = size
     if element.text:
         pieces.append(element.text)
+        size += len(element.text)
     for child in element:
-        _walk(child, pieces, found)
+        size = _walk(child, pieces, found, size)
         if child.tail:
             pieces.append(child.tail)
+            size += len(child.tail)
     if element.tag == "ref" and element.get("target"):
-        found.append((start, sum(len(p) for p in pieces), element.get("target", "")))
+        found.append((start, size, element.get("target", "")))
+    return size
 
 
 def _squash(raw: str) -> tuple[str, list[int]]:
@@ -297,7 +304,9 @@ def declared_origin(
         url = _origin_url(mention, links, outlets)
         if url and bare_host(url_host(url)) != bare_host(own_host):
             return mention, url
-    return None, None
+    # Named but not locatable ("Issued by the Bureau of Meteorology"): the name is still an origin.
+    unlocated = [m for m in candidates if _origin_url(m, links, outlets) is None]
+    return (unlocated[0], None) if unlocated else (None, None)
 
 
 def _origin_url(mention: str, links: tuple[Link, ...], outlets: Outlets) -> str | None:

@@ -28,6 +28,7 @@ _KEYS = {
     "article_patterns": list,
     "delay": (int, float),
     "wire": bool,
+    "kind": str,
     "origin_patterns": list,
     "dateline_patterns": list,
 }
@@ -43,6 +44,7 @@ class Outlet:
     article_patterns: tuple[str, ...] = ()
     delay: float | None = None
     wire: bool = False
+    kind: str = "outlet"  # "organization" for an official body's own site: its pages are its statements
     origin_patterns: tuple[str, ...] = ()
     dateline_patterns: tuple[str, ...] = ()
     path: str = ""
@@ -120,6 +122,8 @@ def _check(path: str, data: dict) -> None:
                 re.compile(pattern)
             except re.error as e:
                 raise OutletError(f"{path}: {key} has an invalid regex {pattern!r}: {e}") from e
+    if data.get("kind", "outlet") not in ("outlet", "organization"):
+        raise OutletError(f"{path}: kind must be \"outlet\" or \"organization\"")
     if "delay" in data and data["delay"] < 0:
         raise OutletError(f"{path}: delay must not be negative")
 
@@ -137,6 +141,7 @@ def _outlet(path: str, data: dict) -> Outlet:
         article_patterns=tuple(data.get("article_patterns", ())),
         delay=float(data["delay"]) if "delay" in data else None,
         wire=bool(data.get("wire", False)),
+        kind=data.get("kind", "outlet"),
         origin_patterns=tuple(data.get("origin_patterns", ())),
         dateline_patterns=tuple(data.get("dateline_patterns", ())),
         path=path,

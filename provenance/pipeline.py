@@ -98,6 +98,8 @@ class _Run:
             links=article.links,
             declared_origin=article.declared_origin,
             declared_origin_url=article.declared_origin_url,
+            credit=claims_stage.dateline(article.text, self.outlets.dateline_patterns),
+            site=self.outlets.for_host(article.domain),
         )
         saved = store.save_article(self.db, article, page, store.Analysis(found, sources))
         self.emit(item, "stored" if saved.changed else "unchanged", article.title or article.url)

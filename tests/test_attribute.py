@@ -80,6 +80,6 @@ def test_a_hyperlinked_outlet_is_the_source_and_keeps_the_link():
 
 
 def test_a_quote_continued_in_the_next_sentence_keeps_its_speaker():
-    text = 'Sorvenne said: "They are filling gaps. They are not opening a new front."'
+    text = 'Ilhan Sorvenne said: "They are filling gaps. They are not opening a new front."'
     found, per_claim, _ = sources(text)
-    assert len(found) == 2 and per_claim[1] == [("Sorvenne", "person", "said", "inherited")]
+    assert len(found) == 2 and per_claim[1] == [("Ilhan Sorvenne", "person", "said", "inherited")]
