@@ -109,9 +109,22 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     offset = 0
     for paragraph in text.split("\n\n"):
         if paragraph.strip():
-            _, offsets = blingfire.text_to_sentences_and_offsets(paragraph)
-            spans += _fix_spans(paragraph, [(offset + s, offset + e) for s, e in offsets], offset)
+            spans += _fix_spans(paragraph, [(offset + s, offset + e) for s, e in _paragraph_sentences(paragraph)], offset)
         offset += len(paragraph) + 2
+    return spans
+
+
+def _paragraph_sentences(paragraph: str) -> list[tuple[int, int]]:
+    """blingfire's sentences, located in the paragraph by search: its own offset mapping runs in
+    Python and costs more than the splitting; the slow path is kept for text it rewrote."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for sentence in blingfire.text_to_sentences(paragraph).split("\n"):
+        found = paragraph.find(sentence, at)
+        if found < 0:
+            return [tuple(o) for o in blingfire.text_to_sentences_and_offsets(paragraph)[1]]
+        spans.append((found, found + len(sentence)))
+        at = found + len(sentence)
     return spans
 
 
@@ -234,23 +247,27 @@ def quantities(text: str) -> tuple[Quantity, ...]:
     return tuple(q for _, q in sorted(found, key=lambda pair: pair[0]))
 
 
+_HEDGE_BEFORE = re.compile(
+    r"\b(" + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in sorted(_NUMBER_HEDGES, key=len, reverse=True)) + r")\s+$"
+)
 _COUNT_FILLERS = {"more", "additional", "extra", "new", "other", "of", "these", "the", "them", "those", "further", "and", "or",
                   "on", "in", "at", "to", "for", "by", "from", "with", "per", "a", "an"}
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 
 
+_MONTH_BEFORE = re.compile(_MONTH + r"\s$")
+_MONTH_AFTER = re.compile(r"\s" + _MONTH)
+
+
 def _is_date_day(text: str, start: int, end: int) -> bool:
-    before, after = text[max(0, start - 12):start], text[end:end + 12]
-    return bool(re.search(_MONTH + r"\s$", before) or re.match(r"\s" + _MONTH, after)) and len(text[start:end]) <= 2
+    if end - start > 2:
+        return False
+    return bool(_MONTH_BEFORE.search(text[max(0, start - 12):start]) or _MONTH_AFTER.match(text[end:end + 12]))
 
 
 def _quantity(text: str, start: int, end: int, value: float, unit: str | None) -> Quantity:
-    hedge = None
-    before = text[max(0, start - 20):start].lower()
-    for h in sorted(_NUMBER_HEDGES, key=len, reverse=True):
-        if re.search(r"\b" + re.escape(h) + r"\s+$", before):
-            hedge = h
-            break
+    m = _HEDGE_BEFORE.search(text[max(0, start - 20):start].lower())
+    hedge = re.sub(r"\s+", " ", m.group(1)) if m else None
     noun = None
     if unit is None:
         # The thing counted: the first lower-case word after the number, past adjectives such as

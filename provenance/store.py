@@ -344,42 +344,56 @@ def save_article(db: Database, article: Article, page: Page | None = None, analy
 
 
 def _save_claims(db: Database, article_id: int, version: int, analysis: Analysis) -> None:
-    ids: dict[int, int] = {}
-    for claim in analysis.claims:
-        ids[claim.seq] = db["claims"].insert(
-            {
-                "article_id": article_id,
-                "version": version,
-                "seq": claim.seq,
-                "text": claim.text,
-                "start": claim.start,
-                "end": claim.end,
-                "paragraph": claim.paragraph,
-                "content_hash": hashlib.sha256(" ".join(claim.text.split()).encode("utf-8")).hexdigest(),
-                "quantities": json.dumps([asdict(q) for q in claim.quantities]),
-                "hedges": json.dumps(list(claim.hedges)),
-                "quotes": json.dumps(list(claim.quotes)),
-            }
-        ).last_pk
-        db.execute(
-            "update links set claim_id = ? where article_id = ? and start >= ? and start < ?",
-            [ids[claim.seq], article_id, claim.start, claim.end],
-        )
     rows = [
         {
+            "article_id": article_id,
+            "version": version,
+            "seq": claim.seq,
+            "text": claim.text,
+            "start": claim.start,
+            "end": claim.end,
+            "paragraph": claim.paragraph,
+            "content_hash": hashlib.sha256(" ".join(claim.text.split()).encode("utf-8")).hexdigest(),
+            "quantities": json.dumps([asdict(q) for q in claim.quantities]),
+            "hedges": json.dumps(list(claim.hedges)),
+            "quotes": json.dumps(list(claim.quotes)),
+        }
+        for claim in analysis.claims
+    ]
+    if not rows:
+        return
+    db["claims"].insert_all(rows)
+    ids = {
+        r["seq"]: r["id"]
+        for r in db.query("select id, seq from claims where article_id = ? and version = ?", [article_id, version])
+    }
+    db.execute(
+        "update links set claim_id = (select c.id from claims c where c.article_id = links.article_id and c.version = ? "
+        "and links.start >= c.start and links.start < c.end) where article_id = ? and start is not null",
+        [version, article_id],
+    )
+    sources: dict[Source, int] = {}  # the article-level source is on every claim: look it up once
+
+    def known(source: Source) -> int:
+        if source not in sources:
+            sources[source] = source_id(db, source)
+        return sources[source]
+
+    attributions = [
+        {
             "claim_id": ids[a.claim_seq],
-            "source_id": source_id(db, a.source),
+            "source_id": known(a.source),
             "mention": a.mention,
             "cue": a.cue,
             "method": str(a.method),
             "confidence": a.confidence,
             "role": a.role,
-            "organization_id": source_id(db, a.organization) if a.organization else None,
+            "organization_id": known(a.organization) if a.organization else None,
         }
         for a in analysis.attributions
     ]
-    if rows:
-        db["attributions"].insert_all(rows)
+    if attributions:
+        db["attributions"].insert_all(attributions)
 
 
 def source_id(db: Database, source: Source) -> int:

@@ -76,3 +76,27 @@ def test_an_unknown_url_is_a_clear_error(seeded):
     result = CliRunner().invoke(cli, ["trace", "https://nowhere.example/x", "--db", str(path)])
     assert result.exit_code == 1
     assert result.output == "Error: https://nowhere.example/x is not a stored article (crawl or ingest it first)\n"
+
+
+def seed_as_html() -> bytes:
+    title, body = SEED.read_text(encoding="utf-8").split("\n\n", 1)
+    paragraphs = "".join(f"<p>{p}</p>\n" for p in body.strip().split("\n"))
+    return (f'<!DOCTYPE html><html lang="en"><head><title>{title}</title>'
+            '<meta property="og:site_name" content="World Aggregator">'
+            '<meta property="article:published_time" content="2025-03-12T10:00:00Z"></head>'
+            f'<body><nav><a href="/">Home</a></nav><article><h1>{title}</h1>\n{paragraphs}</article></body></html>').encode()
+
+
+def test_the_seed_as_an_html_page_gives_the_same_worked_example(tmp_path):
+    page = tmp_path / "seed.html"
+    page.write_bytes(seed_as_html())
+    db = store.open_db(tmp_path / "h.db")
+    pipeline.ingest(db, [page], outlets=outlets.load(), base_url="https://aggregator.example/nk-html")
+    answer = trace.trace(db, "https://aggregator.example/nk-html")
+    by_text = {c.text[:30]: [(s.name, s.method) for s in c.sources] for c in answer.claims}
+    assert by_text["In January and February, North"] == [("Joint Chiefs of Staff", "explicit"), ("Kyiv Independent", "article")]
+    assert by_text["This development follows Presi"] == [("Volodymyr Zelensky", "explicit"), ("Kyiv Independent", "article")]
+    assert by_text["Kyrylo Budanov, Ukraine’s mili"] == [("Kyrylo Budanov", "explicit"), ("Kyiv Independent", "article")]
+    assert by_text["The report further highlights "] == [("Joint Chiefs of Staff", "inherited"), ("Kyiv Independent", "article")]
+    assert by_text["Notably, up to 12,000 North Ko"] == [("Kyiv Independent", "article")]
+    assert next(db.query("select published from articles"))["published"] == "2025-03-12T10:00:00Z"
