@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,13 +19,27 @@ from .fetch import FetchSettings
 
 DEFAULTS = FetchSettings()
 
+# Scraped text (titles, anchors, URLs, file names) is untrusted: an ESC or a C1 control could recolour
+# the terminal, move the cursor, set the window title or write the clipboard; a carriage return or a
+# bidi override could make a line show something else; a lone surrogate (a non-UTF-8 file name)
+# would crash the write. Each is shown escaped instead: \x1b, \r, \u202e, \udcff.
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_UNSAFE_LINE = re.compile(f"[\t\n{_CONTROLS}]")
+_UNSAFE_LINES = re.compile(f"[{_CONTROLS}]")
+
+
+def safe_text(value: object, *, multiline: bool = False) -> str:
+    """`value` as text safe to echo to a terminal: one line unless `multiline` (tabs and newlines kept)."""
+    pattern = _UNSAFE_LINES if multiline else _UNSAFE_LINE
+    return pattern.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), str(value))
+
 
 class ProvenanceGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ProvenanceError as e:
-            raise click.ClickException(str(e)) from e
+            raise click.ClickException(safe_text(e)) from e
 
 
 @click.group(cls=ProvenanceGroup)
@@ -100,7 +115,7 @@ class _Progress:
             return
         done = sum(self.counts.values())
         status = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
-        line = f"[{done}] {status} | {event.outcome}: {event.item}"
+        line = f"[{done}] {status} | {event.outcome}: {safe_text(event.item)}"
         width = 100
         click.echo("\r" + line[:width].ljust(width), nl=False, err=True)
 
@@ -112,7 +127,7 @@ class _Progress:
 def _finish(summary: pipeline.Summary, progress: _Progress) -> None:
     progress.close()
     for error in summary.errors:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(f"Error: {safe_text(error)}", err=True)
     click.echo(summary.line())
     sys.exit(1 if summary.failed else 0)
 
@@ -166,12 +181,12 @@ def ingest(paths: tuple[str, ...], base_url: str | None, scrapers: tuple[str, ..
 def trace(queries: tuple[str, ...], as_json: bool, db: str) -> None:
     """Each claim of a stored article (QUERY is its URL; - reads one query a line from stdin), with its sources."""
     database = store.open_existing(db)
-    lines = click.get_text_stream("stdin") if queries == ("-",) else queries
+    lines = sys.stdin if queries == ("-",) else queries
     for query in lines:
         if not query.strip():
             continue
         answer = trace_mod.trace(database, query)
-        click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else trace_mod.render(answer))
+        click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else safe_text(trace_mod.render(answer), multiline=True))
 
 
 @cli.command("export-warc")
@@ -212,8 +227,12 @@ def serve_options(fn: Callable) -> Callable:
 @click.option("--writable", is_flag=True, help="Open the database read-write (default: immutable).")
 @db_option
 def serve(host: str, port: int, open_browser: bool, writable: bool, db: str) -> None:
-    """Publish the database with Datasette, with this project's metadata."""
-    publish.serve(db, host=host, port=port, open_browser=open_browser, writable=writable)
+    """Publish the database with Datasette: metadata, canned queries, search, a chain page per claim.
+
+    Read-only (immutable) unless --writable. Claim chains at /DB/-/claim/ID, articles at
+    /DB/-/article/ID, each also as .json.
+    """
+    publish.serve(db, host=host, port=port, open_browser=open_browser, writable=writable, announce=click.echo)
 
 
 @cli.command()
@@ -229,14 +248,16 @@ def demo(no_serve: bool, host: str, port: int, open_browser: bool, scrapers: tup
     progress.close()
     click.echo(summary.line())
     for row in store.article_overview(database):
+        row = {k: safe_text(v) if isinstance(v, str) else v for k, v in row.items()}
         click.echo(f"\n{row['published'] or 'undated'}  {row['site_name'] or '?'}: {row['title']}\n  {row['url']}")
         for link in store.article_links(database, row["id"]):
+            link = {k: safe_text(v) if isinstance(v, str) else v for k, v in link.items()}
             target = f"stored: {link['target_title']}" if link["target_title"] else "not stored"
             label = "declared origin" if link["kind"] == "declared_origin" else f"link \"{link['anchor_text']}\""
             click.echo(f"  -> {label} {link['url']} ({target})")
     if summary.failed:
         for error in summary.errors:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: {safe_text(error)}", err=True)
         sys.exit(1)
     if not no_serve:
         click.echo(f"Serving {Path(db)} on http://{host}:{port}/ (Ctrl+C to stop)")
