@@ -145,6 +145,8 @@ def is_claim(sentence: str, *, clause: bool = False) -> bool:
     words = _WORD.findall(sentence)
     if len(words) < 4 or _NOT_CLAIMS.match(sentence.strip()):
         return False
+    if sentence.rstrip().rstrip("\"”’'").endswith("?") and not clause:
+        return False  # a question asks; it claims nothing
     # A heading: short, no final punctuation. A clause cut from a sentence has none either.
     return clause or len(words) >= 8 or sentence.rstrip().endswith((".", "!", "?", '"', "”", "’", "'", ")"))
 
@@ -283,6 +285,8 @@ def hedges(text: str) -> tuple[str, ...]:
     """Words that soften a claim ("up to", "could", "reportedly"), lower-cased, in order."""
     found = []
     for m in _HEDGE.finditer(text):
+        if m.start() > 0 and m.group(0)[0].isupper():
+            continue  # "in May" is a month; only a sentence may start with a capital "About"
         word = re.sub(r"\s+", " ", m.group(0).lower())
         if word in _NUMBER_HEDGES and not re.match(r"\s*(?:US\$|\$|€|£)?\d|\s*(?:a |one |two |three |half|dozen)", text[m.end():m.end() + 8], re.I):
             continue  # "some officials", "over the weekend"

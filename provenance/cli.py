@@ -177,15 +177,17 @@ def ingest(paths: tuple[str, ...], base_url: str | None, scrapers: tuple[str, ..
 @cli.command()
 @click.argument("queries", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a query, one a line (DESIGN.md's shape).")
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="Candidate matches listed per claim.")
 @db_option
-def trace(queries: tuple[str, ...], as_json: bool, db: str) -> None:
-    """Each claim of a stored article (QUERY is its URL; - reads one query a line from stdin), with its sources."""
+def trace(queries: tuple[str, ...], as_json: bool, top: int, db: str) -> None:
+    """Where claims come from. QUERY is a stored article's URL (each of its claims) or the text of a
+    claim (matched against every stored claim); - reads one query a line from stdin."""
     database = store.open_existing(db)
     lines = sys.stdin if queries == ("-",) else queries
     for query in lines:
         if not query.strip():
             continue
-        answer = trace_mod.trace(database, query)
+        answer = trace_mod.trace(database, query, top=top)
         click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else safe_text(trace_mod.render(answer), multiline=True))
 
 

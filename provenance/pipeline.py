@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database
 
 from . import attribute as attribute_stage
+from . import match as match_stage
 from . import claims as claims_stage
 from . import extract as extract_stage
 from . import fetch, store
@@ -87,9 +88,11 @@ class _Run:
         try:
             article = extract_stage.extract(page, self.outlets, self.options)
         except ExtractionError as e:
+            # The message names the page; said once, not as "URL: URL: no article text found".
+            reason = str(e).removeprefix(f"{item}: ")
             if fetched is not None:
-                store.note_failure(self.db, fetched, str(e))
-            self.emit(item, "failed", str(e))
+                store.note_failure(self.db, fetched, reason)
+            self.emit(item, "failed", reason)
             return None
         found = claims_stage.split(article.text, self.outlets.dateline_patterns)
         sources = attribute_stage.attribute(
@@ -149,6 +152,7 @@ def crawl(
                     continue
                 seen.add(target)
                 queue.append((target, hops + 1))
+    match_pending(db)
     return run.summary
 
 
@@ -188,6 +192,7 @@ def ingest(
             continue
         run.summary.fetched += 1
         run.analyse(item, item.url)
+    match_pending(db)
     return run.summary
 
 
@@ -232,6 +237,7 @@ def recrawl(
             else:
                 run.summary.fetched += 1
                 run.analyse(result.page, stored.url, result.attempts[-1])
+    match_pending(db)
     return run.summary
 
 
@@ -247,3 +253,31 @@ def demo(db: Database, *, outlets: Outlets, progress: Progress = _quiet) -> Summ
         # Our own server on loopback: no need to wait between requests or to retry.
         settings = FetchSettings(proxy=web.proxy_url, allow_private=True, delay=0.0, retries=0)
         return crawl(db, web.start_urls, outlets=outlets, depth=DEMO_DEPTH, settings=settings, progress=progress)
+
+
+def match_pending(db: Database, settings: match_stage.MatchSettings = match_stage.MatchSettings(), progress: Progress = _quiet) -> int:
+    """Match the claims of every article not matched since it last changed, and re-match later
+    claims that one of them may now explain (a crawl stores derivatives before their origins).
+    Safe to interrupt: an article counts as matched only once all of this is written."""
+    pending = store.pending_articles(db)
+    if not pending:
+        return 0
+    affected: dict[int, None] = {}
+    for article_id in pending:
+        for view in store.claim_views(db, store.current_claim_ids(db, article_id)):
+            affected[view.claim_id] = None
+            affected.update(dict.fromkeys(store.candidate_ids(db, view, earlier=False)))
+    derivative: dict[int, bool] = {}
+    for view in store.claim_views(db, list(affected)):
+        candidates = store.claim_views(db, store.candidate_ids(db, view, earlier=True))
+        ranked = match_stage.rank(view, candidates, settings)
+        found = match_stage.match(view, candidates, settings)
+        if view.article_id not in derivative:
+            derivative[view.article_id] = store.is_derivative(db, view.article_id)
+        unsupported = (
+            not found and view.source is None and derivative[view.article_id] and match_stage.is_checkable(view.text, view.quantities)
+        )
+        store.save_matches(db, view.claim_id, found, ranked[: settings.top], unsupported)
+        progress(Event(f"claim {view.claim_id}", "matched", f"{len(found)} origin(s)"))
+    store.mark_matched(db, pending)
+    return len(affected)

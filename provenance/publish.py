@@ -327,7 +327,7 @@ from claim_matches m
 join claims o on o.id = m.origin_claim_id
 join articles a on a.id = o.article_id
 where m.claim_id = :claim_id
-order by m.score desc, m.id
+order by m.basis = 'citation' desc, m.score desc, m.id
 """
 
 DERIVATIVES_SQL = """
@@ -407,7 +407,8 @@ async def _matches(db: Any, sql: str, claim_id: int) -> list[dict]:
 
 
 async def chain(db: Any, claim_id: int) -> list[dict]:
-    """Hops from the earliest claim to this one, following each claim's best match (highest score).
+    """Hops from the earliest claim to this one, following each claim's primary match (an explicit
+    citation first, then the best score: the rule of trace.chain and store.primary_origin).
 
     Each hop is a claim (with its article fields and sources); from the second hop on, `match` is
     the match that links it to the hop before it.

@@ -17,8 +17,9 @@ from pathlib import Path
 from sqlite_utils import Database, Migrations
 
 from .errors import NotOurDatabase, ProvenanceError
+from . import match
 from .attribute import Attribution, Source
-from .claims import Claim
+from .claims import Claim, Quantity
 from .extract import Article
 from .fetch import Attempt, Page
 
@@ -183,6 +184,26 @@ def m_publish_distortions_view(db: Database) -> None:
 from claim_matches m, json_each(case when json_valid(m.distortions) then m.distortions else '[]' end) d""",
         ignore=True,
     )
+
+
+@migrations()
+def m004_matching(db: Database) -> None:
+    """The matcher's indexes (numbers, MinHash bands), its runner-up candidates, and which version
+    of each article has been matched, so an interrupted run is completed by the next one."""
+    db["claim_numbers"].create({"claim_id": int, "value": float, "unit": str}, foreign_keys=[("claim_id", "claims")])
+    db["claim_numbers"].create_index(["value"])
+    db["claim_numbers"].create_index(["claim_id"])
+    db["claim_bands"].create({"band": int, "claim_id": int}, foreign_keys=[("claim_id", "claims")])
+    db["claim_bands"].create_index(["band"])
+    db["claim_bands"].create_index(["claim_id"])
+    db["claim_candidates"].create(
+        {"claim_id": int, "candidate_claim_id": int, "score": float, "rank": int},
+        pk=("claim_id", "rank"),
+        foreign_keys=[("claim_id", "claims"), ("candidate_claim_id", "claims")],
+    )
+    db["claim_matches"].add_column("basis", str)
+    db["claim_matches"].create_index(["origin_claim_id"])
+    db["articles"].add_column("matched_version", int)
 
 
 @dataclass(frozen=True)
@@ -367,6 +388,14 @@ def _save_claims(db: Database, article_id: int, version: int, analysis: Analysis
         r["seq"]: r["id"]
         for r in db.query("select id, seq from claims where article_id = ? and version = ?", [article_id, version])
     }
+    numbers = [
+        {"claim_id": ids[c.seq], "value": q.value, "unit": q.unit or q.noun}
+        for c in analysis.claims
+        for q in c.quantities
+    ]
+    if numbers:
+        db["claim_numbers"].insert_all(numbers)
+    db["claim_bands"].insert_all([{"band": band, "claim_id": ids[c.seq]} for c in analysis.claims for band in match.bands(c.text)])
     db.execute(
         "update links set claim_id = (select c.id from claims c where c.article_id = links.article_id and c.version = ? "
         "and links.start >= c.start and links.start < c.end) where article_id = ? and start is not null",
@@ -544,3 +573,225 @@ def claim_sources(db: Database, claim_ids: list[int]) -> dict[int, list[dict]]:
     ):
         found[row["claim_id"]].append(row)
     return found
+
+
+# --- matching -------------------------------------------------------------------------------
+
+_CURRENT = "join articles a on a.id = c.article_id and c.version = a.version"
+_WHEN = "coalesce(a.published, a.first_fetched_at)"
+
+
+def pending_articles(db: Database) -> list[int]:
+    """Articles whose current version has not been matched yet (new, changed, or interrupted)."""
+    return [r["id"] for r in db.query("select id from articles where matched_version is not version order by id")]
+
+
+def mark_matched(db: Database, article_ids: list[int]) -> None:
+    with db.atomic():
+        for article_id in article_ids:
+            db.execute("update articles set matched_version = version where id = ?", [article_id])
+
+
+def current_claim_ids(db: Database, article_id: int) -> list[int]:
+    return [r["id"] for r in db.query(f"select c.id from claims c {_CURRENT} where c.article_id = ? order by c.seq", [article_id])]
+
+
+def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
+    """Claims as the matcher sees them: text, numbers, hedges, own source, when, and what they cite."""
+    if not claim_ids:
+        return []
+    marks = ",".join("?" * len(claim_ids))
+    rows = list(
+        db.query(
+            f"select c.id, c.article_id, c.text, c.quantities, c.hedges, {_WHEN} as published, "
+            f"(select s.name from attributions t join sources s on s.id = t.source_id where t.claim_id = c.id "
+            f" and t.method != 'article' order by t.id limit 1) as source, "
+            f"(select t.cue from attributions t where t.claim_id = c.id and t.method != 'article' order by t.id limit 1) as cue "
+            f"from claims c join articles a on a.id = c.article_id where c.id in ({marks})",
+            claim_ids,
+        )
+    )
+    cited = _cited_articles(db, {r["article_id"] for r in rows})
+    linked: dict[int, set[int]] = {}
+    for r in db.query(
+        f"select claim_id, target_article_id from links where claim_id in ({marks}) and target_article_id is not null", claim_ids
+    ):
+        linked.setdefault(r["claim_id"], set()).add(r["target_article_id"])
+    return [
+        match.ClaimView(
+            claim_id=r["id"],
+            article_id=r["article_id"],
+            text=r["text"],
+            published=r["published"],
+            quantities=tuple(Quantity(**q) for q in json.loads(r["quantities"] or "[]")),
+            hedges=tuple(json.loads(r["hedges"] or "[]")),
+            cue=r["cue"],
+            source=r["source"],
+            cited_articles=cited.get(r["article_id"], frozenset()),
+            linked_articles=frozenset(linked.get(r["id"], set())),
+        )
+        for r in rows
+    ]
+
+
+def _cited_articles(db: Database, article_ids: set[int]) -> dict[int, frozenset[int]]:
+    """Stored articles each article cites: link targets, and for a declared origin that names only
+    a site ("Original Source: kyivindependent.com") every stored article of that site."""
+    found: dict[int, set[int]] = {a: set() for a in article_ids}
+    if not article_ids:
+        return {}
+    marks = ",".join("?" * len(article_ids))
+    for r in db.query(
+        f"select article_id, target_article_id from links where article_id in ({marks}) and target_article_id is not null",
+        list(article_ids),
+    ):
+        found[r["article_id"]].add(r["target_article_id"])
+    for r in db.query(
+        f"select l.article_id, t.id from links l join articles t on l.kind = 'declared_origin' and l.target_article_id is null "
+        f"and (l.url = 'https://' || t.domain || '/' or l.url = 'http://' || t.domain || '/' "
+        f"or l.url = 'https://www.' || t.domain || '/' or l.url = 'http://www.' || t.domain || '/') "
+        f"where l.article_id in ({marks})",
+        list(article_ids),
+    ):
+        found[r["article_id"]].add(r["id"])
+    return {a: frozenset(ids - {a}) for a, ids in found.items()}
+
+
+def candidate_ids(db: Database, view: match.ClaimView, *, earlier: bool | None = True, limit: int = 30) -> list[int]:
+    """Claims that might be `view`'s origin (earlier=True), its derivatives (False) or either (None):
+    full-text hits, shared numbers, shared MinHash bands, and the claims of articles it cites."""
+    when = ""
+    params: list = []
+    if earlier is not None and view.published:
+        when = f"and {_WHEN} {'<' if earlier else '>'} ?"
+        params.append(view.published)
+    other = "and c.article_id is not ?"
+    found: dict[int, None] = {}
+    terms = match.search_terms(view.text)
+    if terms:
+        query = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        for r in db.query(
+            f"select c.id from claims_fts f join claims c on c.rowid = f.rowid {_CURRENT} "
+            f"where claims_fts match ? {other} {when} order by bm25(claims_fts) limit ?",
+            [query, view.article_id, *params, limit],
+        ):
+            found[r["id"]] = None
+    values = sorted({q.value for q in view.quantities if q.value >= 10})
+    if values:
+        marks = ",".join("?" * len(values))
+        for r in db.query(
+            f"select distinct c.id from claim_numbers n join claims c on c.id = n.claim_id {_CURRENT} "
+            f"where n.value in ({marks}) {other} {when} limit ?",
+            [*values, view.article_id, *params, limit],
+        ):
+            found[r["id"]] = None
+    keys = match.bands(view.text)
+    marks = ",".join("?" * len(keys))
+    for r in db.query(
+        f"select distinct c.id from claim_bands b join claims c on c.id = b.claim_id {_CURRENT} "
+        f"where b.band in ({marks}) {other} {when} limit ?",
+        [*keys, view.article_id, *params, limit],
+    ):
+        found[r["id"]] = None
+    if earlier and view.cited_articles:
+        marks = ",".join("?" * len(view.cited_articles))
+        for r in db.query(
+            f"select c.id from claims c {_CURRENT} where c.article_id in ({marks}) {when}",
+            [*view.cited_articles, *params],
+        ):
+            found[r["id"]] = None
+    if view.claim_id is not None:
+        found.pop(view.claim_id, None)
+    return list(found)
+
+
+def save_matches(db: Database, claim_id: int, matches: list[match.Match], ranked: list[tuple[float, match.ClaimView]], unsupported: bool) -> None:
+    """Replace a claim's matches and runner-up candidates in one transaction."""
+    with db.atomic():
+        db.execute("delete from claim_matches where claim_id = ?", [claim_id])
+        db.execute("delete from claim_candidates where claim_id = ?", [claim_id])
+        rows = [
+            {
+                "claim_id": claim_id,
+                "origin_claim_id": m.origin_claim_id,
+                "score": m.score,
+                "relation": str(m.relation),
+                "distortions": json.dumps(list(m.distortions)),
+                "basis": m.basis,
+            }
+            for m in matches
+        ]
+        if unsupported:
+            detail = "no earlier article carries this claim and it names no source"
+            rows.append({"claim_id": claim_id, "origin_claim_id": None, "score": None, "relation": None,
+                         "distortions": json.dumps([{"kind": "unsupported", "detail": detail}]), "basis": None})
+        if rows:
+            db["claim_matches"].insert_all(rows)
+        candidates = [
+            {"claim_id": claim_id, "candidate_claim_id": c.claim_id, "score": score, "rank": i}
+            for i, (score, c) in enumerate(ranked, 1)
+        ]
+        if candidates:
+            db["claim_candidates"].insert_all(candidates)
+
+
+def is_derivative(db: Database, article_id: int) -> bool:
+    """Does the article declare an origin, cite a stored article, or share a claim with an earlier one?"""
+    return bool(
+        next(
+            db.query(
+                "select 1 from links where article_id = ? and (kind = 'declared_origin' or target_article_id is not null) "
+                "union select 1 from claim_matches m join claims c on c.id = m.claim_id "
+                "where c.article_id = ? and m.origin_claim_id is not null limit 1",
+                [article_id, article_id],
+            ),
+            None,
+        )
+    )
+
+
+def primary_origin(db: Database, claim_id: int) -> int | None:
+    """The claim a claim was taken from: an explicit citation first, else the best text match."""
+    row = next(
+        db.query(
+            "select origin_claim_id from claim_matches where claim_id = ? and origin_claim_id is not null "
+            "order by basis = 'citation' desc, score desc limit 1",
+            [claim_id],
+        ),
+        None,
+    )
+    return row["origin_claim_id"] if row else None
+
+
+def claim_rows(db: Database, claim_ids: list[int]) -> dict[int, dict]:
+    """Claims with their article's URL, site and publication time."""
+    if not claim_ids:
+        return {}
+    marks = ",".join("?" * len(claim_ids))
+    return {
+        r["id"]: r
+        for r in db.query(
+            f"select c.id, c.text, c.article_id, a.url as article_url, a.site_name, {_WHEN} as published "
+            f"from claims c join articles a on a.id = c.article_id where c.id in ({marks})",
+            claim_ids,
+        )
+    }
+
+
+def claim_matches(db: Database, claim_id: int) -> list[dict]:
+    return list(
+        db.query(
+            "select origin_claim_id, score, relation, distortions, basis from claim_matches where claim_id = ? "
+            "order by origin_claim_id is null, basis = 'citation' desc, score desc",
+            [claim_id],
+        )
+    )
+
+
+def claim_candidates(db: Database, claim_id: int, top: int) -> list[dict]:
+    return list(
+        db.query(
+            "select candidate_claim_id, score from claim_candidates where claim_id = ? order by rank limit ?",
+            [claim_id, top],
+        )
+    )

@@ -1,14 +1,18 @@
-"""What `provenance trace` answers: for each claim of a stored article, its sources and where it came from.
+"""What `provenance trace` answers: for each claim, its sources, the earlier claims it may come
+from, and its chain hop by hop back to the earliest article that carries it.
 
 The shape follows DESIGN.md's `trace --json` contract; the human form is rendered from the same records.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 
 from sqlite_utils import Database
 
+from . import claims as claims_stage
+from . import match as match_stage
 from . import store
 from .errors import ProvenanceError
 from .extract import normalize_url
@@ -31,6 +35,21 @@ class Hop:
     article_url: str
     published: str | None
     text: str
+    site_name: str | None = None
+    score: float | None = None  # how well this hop matches the one before it
+    relation: str | None = None
+    distortions: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    claim_id: int
+    article_url: str
+    published: str | None
+    text: str
+    score: float
+    relation: str | None
+    distortions: list[dict]
 
 
 @dataclass(frozen=True)
@@ -39,8 +58,9 @@ class ClaimTrace:
     article_url: str | None
     text: str
     sources: list[SourceRef] = field(default_factory=list)
-    matches: list[dict] = field(default_factory=list)
+    matches: list[Candidate] = field(default_factory=list)
     chain: list[Hop] = field(default_factory=list)
+    unsupported: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,43 +69,127 @@ class Answer:
     claims: list[ClaimTrace]
 
     def as_json(self) -> dict:
-        return {"query": self.query, "claims": [asdict(c) for c in self.claims]}
+        return {
+            "query": self.query,
+            "claims": [
+                {
+                    "claim_id": c.claim_id,
+                    "article_url": c.article_url,
+                    "text": c.text,
+                    "sources": [asdict(s) for s in c.sources],
+                    "matches": [asdict(m) for m in c.matches],
+                    "chain": [{k: v for k, v in asdict(h).items() if k in ("claim_id", "article_url", "published", "text")} for h in c.chain],
+                }
+                for c in self.claims
+            ],
+        }
 
 
-def trace(db: Database, query: str) -> Answer:
-    """Answer a stored article's URL with each of its claims, their sources and chains."""
+def trace(db: Database, query: str, *, top: int = 5, settings: match_stage.MatchSettings = match_stage.MatchSettings()) -> Answer:
+    """A stored article's URL: each of its claims. Anything else: the text of one claim, matched
+    against every stored claim."""
     query = query.strip()
-    if not query.lower().startswith(("http://", "https://", "file://")):
-        raise ProvenanceError(f"{query!r} is not a URL of a stored article (free-text claims need the matcher)")
-    article = store.find_article(db, normalize_url(query)) or store.find_article(db, query)
-    if article is None:
-        raise ProvenanceError(f"{query} is not a stored article (crawl or ingest it first)")
-    rows = store.current_claims(db, article["id"])
-    sources = store.claim_sources(db, [r["id"] for r in rows])
-    return Answer(
-        query,
-        [
-            ClaimTrace(
-                claim_id=r["id"],
-                article_url=r["article_url"],
-                text=r["text"],
-                sources=[
-                    SourceRef(s["name"], s["kind"], s["mention"], s["cue"], s["method"], s["role"], s["organization"])
-                    for s in sources[r["id"]]
-                ],
-                chain=[Hop(r["id"], r["article_url"], r["published"], r["text"])],
-            )
-            for r in rows
-        ],
+    if not query:
+        raise ProvenanceError("an empty query: give a stored article's URL or the text of a claim")
+    if query.lower().startswith(("http://", "https://", "file://")) and " " not in query:
+        article = store.find_article(db, normalize_url(query)) or store.find_article(db, query)
+        if article is None:
+            raise ProvenanceError(f"{query} is not a stored article (crawl or ingest it first)")
+        ids = [r["id"] for r in store.current_claims(db, article["id"])]
+        sources = store.claim_sources(db, ids)
+        return Answer(query, [_stored(db, claim_id, sources[claim_id], top) for claim_id in ids])
+    return Answer(query, [_free_text(db, query, top, settings)])
+
+
+def _source_refs(rows: list[dict]) -> list[SourceRef]:
+    return [SourceRef(s["name"], s["kind"], s["mention"], s["cue"], s["method"], s["role"], s["organization"]) for s in rows]
+
+
+def _stored(db: Database, claim_id: int, sources: list[dict], top: int) -> ClaimTrace:
+    matches = store.claim_matches(db, claim_id)
+    chosen = {m["origin_claim_id"]: m for m in matches if m["origin_claim_id"] is not None}
+    candidates = store.claim_candidates(db, claim_id, top)
+    rows = store.claim_rows(db, [claim_id, *[c["candidate_claim_id"] for c in candidates]])
+    listed = [
+        Candidate(
+            claim_id=c["candidate_claim_id"],
+            article_url=rows[c["candidate_claim_id"]]["article_url"],
+            published=rows[c["candidate_claim_id"]]["published"],
+            text=rows[c["candidate_claim_id"]]["text"],
+            score=c["score"],
+            relation=chosen[c["candidate_claim_id"]]["relation"] if c["candidate_claim_id"] in chosen else None,
+            distortions=json.loads(chosen[c["candidate_claim_id"]]["distortions"]) if c["candidate_claim_id"] in chosen else [],
+        )
+        for c in candidates
+    ]
+    # The chosen origins first (citation before text), then the runners-up by score.
+    listed.sort(key=lambda c: (c.claim_id not in chosen, [m["origin_claim_id"] for m in matches].index(c.claim_id) if c.claim_id in chosen else 0, -c.score))
+    me = rows[claim_id]
+    return ClaimTrace(
+        claim_id=claim_id,
+        article_url=me["article_url"],
+        text=me["text"],
+        sources=_source_refs(sources),
+        matches=listed,
+        chain=chain(db, claim_id),
+        unsupported=any(m["origin_claim_id"] is None for m in matches),
     )
 
 
+def chain(db: Database, claim_id: int) -> list[Hop]:
+    """From the earliest claim that carries it to the claim itself, one entry a hop; a cycle stops it."""
+    path = [claim_id]
+    while (origin := store.primary_origin(db, path[-1])) is not None and origin not in path:
+        path.append(origin)
+    rows = store.claim_rows(db, path)
+    hops = []
+    for i, cid in enumerate(path):
+        match = next((m for m in store.claim_matches(db, cid) if i + 1 < len(path) and m["origin_claim_id"] == path[i + 1]), None)
+        row = rows[cid]
+        hops.append(
+            Hop(
+                claim_id=cid,
+                article_url=row["article_url"],
+                published=row["published"],
+                text=row["text"],
+                site_name=row["site_name"],
+                score=match["score"] if match else None,
+                relation=match["relation"] if match else None,
+                distortions=json.loads(match["distortions"]) if match else [],
+            )
+        )
+    return hops[::-1]
+
+
+def _free_text(db: Database, text: str, top: int, settings: match_stage.MatchSettings) -> ClaimTrace:
+    view = match_stage.ClaimView(
+        claim_id=None, article_id=None, text=text, quantities=claims_stage.quantities(text), hedges=claims_stage.hedges(text)
+    )
+    candidates = store.claim_views(db, store.candidate_ids(db, view, earlier=None, limit=50))
+    ranked = [(s, c) for s, c in match_stage.rank(view, candidates, settings) if s >= settings.threshold][:top]
+    rows = store.claim_rows(db, [c.claim_id for _, c in ranked])
+    listed = [
+        Candidate(
+            claim_id=c.claim_id,
+            article_url=rows[c.claim_id]["article_url"],
+            published=rows[c.claim_id]["published"],
+            text=c.text,
+            score=score,
+            relation=str(match_stage.relation(view, c)),
+            distortions=match_stage.distortions(view, c),
+        )
+        for score, c in ranked
+    ]
+    best = chain(db, ranked[0][1].claim_id) if ranked else []
+    return ClaimTrace(claim_id=None, article_url=None, text=text, matches=listed, chain=best)
+
+
 def render(answer: Answer) -> str:
-    """The human form: each claim, then its sources, one per line."""
+    """The human form: each claim, its sources, then its chain as an indented list, earliest first."""
     lines = [answer.query]
     for number, claim in enumerate(answer.claims, 1):
         lines.append(f"\n{number}. {claim.text}")
-        if not claim.sources:
+        if claim.claim_id is not None and not any(s.method != "article" for s in claim.sources):
             lines.append("   source: none given")
         for s in claim.sources:
             how = {"explicit": "", "inherited": ", inherited", "article": ", whole article", "hyperlink": ", linked"}.get(s.method, f", {s.method}")
@@ -93,4 +197,17 @@ def render(answer: Answer) -> str:
             org = f" of {s.organization}" if s.organization else ""
             cue = f' "{s.cue}"' if s.cue else ""
             lines.append(f"   source: {s.name}{role}{org} [{s.kind}{how}]{cue}")
+        if claim.unsupported:
+            lines.append("   unsupported: no earlier article carries it and it names no source")
+        if len(claim.chain) > 1 or (claim.claim_id is None and claim.chain):
+            lines.append("   chain, earliest first:")
+            for depth, hop in enumerate(claim.chain):
+                where = f"{hop.site_name or hop.article_url} {(hop.published or 'undated')[:10]}"
+                lines.append(f"   {'  ' * depth}- {where}: {hop.text}")
+                nxt = claim.chain[depth + 1] if depth + 1 < len(claim.chain) else None
+                if nxt and nxt.score is not None:
+                    changes = "; ".join(f"{d['kind']}: {d['detail']}" for d in nxt.distortions) or "no change found"
+                    lines.append(f"   {'  ' * (depth + 1)}  ({nxt.relation}, score {nxt.score:.2f}; {changes})")
+        elif claim.claim_id is None and not claim.matches:
+            lines.append("   no stored claim matches this")
     return "\n".join(lines)

@@ -1,0 +1,82 @@
+import pytest
+
+from provenance import claims
+from provenance.match import ClaimView, MatchSettings, Relation, bands, distortions, is_checkable, match, relation, similarity
+
+
+def view(text, claim_id=1, article_id=1, cue=None, source=None, published="2025-01-02", **kwargs):
+    return ClaimView(claim_id, article_id, text, published, claims.quantities(text), claims.hedges(text), cue, source, **kwargs)
+
+
+ORIGIN = view("Up to 12,000 Kestrian troops were stationed in the Zalesk region last fall, the Joint Staff said.",
+              claim_id=10, article_id=5, cue="said", source="Joint Staff", published="2025-01-01")
+
+
+def kinds(found):
+    return [(d["kind"], d["detail"]) for d in found]
+
+
+def test_a_claim_compared_with_itself_has_no_distortion_and_is_a_copy():
+    assert distortions(ORIGIN, ORIGIN) == []
+    assert relation(ORIGIN, ORIGIN) == Relation.COPY
+    assert similarity(ORIGIN, ORIGIN) > 0.95
+
+
+def test_a_changed_number_is_quoted_both_sides():
+    derived = view("Kestria sent another 5,000 soldiers in January.", cue="reported", source="PulseBriefs")
+    origin = view("Kestria dispatched approximately 3,000 additional soldiers in January.", claim_id=2, cue="reported", source="AJS")
+    assert kinds(distortions(derived, origin)) == [("number_changed", "approximately 3,000 -> 5,000")]
+
+
+def test_precision_loss_is_not_a_changed_number():
+    derived = view("The talks lasted weeks.")
+    origin = view("The talks lasted four weeks.", claim_id=2)
+    assert distortions(derived, origin) == []
+
+
+def test_dropped_hedges_numeric_and_modal():
+    derived = view("That comes on top of the 12,000 Kestrian troops stationed in Zalesk last fall.")
+    assert ("hedge_dropped", "up to 12,000 -> 12,000") in kinds(distortions(derived, ORIGIN))
+    modal = distortions(view("The plant will close in May."), view("The plant could close in May.", claim_id=3))
+    assert kinds(modal) == [("hedge_dropped", '"could" -> stated without it')]
+
+
+def test_dropped_and_strengthened_attribution():
+    bare = view("Up to 12,000 Kestrian troops were stationed in the Zalesk region last fall.")
+    assert ("attribution_dropped", "Joint Staff said -> stated as fact") in kinds(distortions(bare, ORIGIN))
+    stronger = view("The losses are due to inexperience, Brodovik confirmed.", cue="confirmed", source="Anzel Brodovik")
+    weaker = view("The losses may be due to inexperience, Brodovik suggested.", claim_id=4, cue="suggested", source="Anzel Brodovik")
+    assert ("attribution_strengthened", "suggested -> confirmed") in kinds(distortions(stronger, weaker))
+
+
+def test_match_keeps_the_cited_article_first_and_the_text_match_too():
+    derived = view("Kestria sent another 5,000 soldiers to Morvania in January, as PulseBriefs reported.",
+                   claim_id=1, article_id=9, linked_articles=frozenset({7}))
+    cited = view("In January, Kestria dispatched about 3,000 soldiers to Morvania, officials said.", claim_id=20, article_id=7)
+    closer = view("Kestria sent about 3,000 more soldiers to Morvania in January.", claim_id=21, article_id=8)
+    found = match(derived, [closer, cited])
+    assert [(m.origin_claim_id, m.basis) for m in found] == [(20, "citation"), (21, "text")]
+    assert found[0].distortions[0]["kind"] == "number_changed"
+
+
+def test_unrelated_claims_do_not_match():
+    derived = view("Grain exports from Velmoran ports rose to 3,000 tonnes a day as insurers returned.")
+    assert match(derived, [ORIGIN]) == []
+    assert similarity(derived, ORIGIN) < MatchSettings().threshold
+
+
+def test_near_copies_share_a_minhash_band_and_unrelated_text_does_not():
+    a = "Kestria deployed up to 12,000 troops to the Zalesk region last autumn after the incursion."
+    b = "Kestria deployed up to 12,000 troops to the Zalesk region last autumn after the August incursion."
+    c = "The central bank kept its policy rate at 0.5% on Wednesday and raised its inflation forecast."
+    assert set(bands(a)) & set(bands(b))
+    assert not set(bands(a)) & set(bands(c))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("Kestria sent 5,000 soldiers to Morvania.", True), ("What does Valdrun get in return?", False),
+     ("My view: the governments are making a mistake.", False), ("It is a pipeline.", False)],
+)
+def test_checkable_statements(text, expected):
+    assert is_checkable(text, claims.quantities(text)) is expected
