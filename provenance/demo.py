@@ -46,9 +46,10 @@ def sample_root() -> Traversable:
 
 
 @contextmanager
-def sample_web() -> Iterator[SampleWeb]:
-    """Serve the sample web on 127.0.0.1 (a free port) for the duration of the block."""
-    root = sample_root()
+def sample_web(root: Traversable | None = None) -> Iterator[SampleWeb]:
+    """Serve the sample web (or another folder laid out the same way) on 127.0.0.1 (a free port)
+    for the duration of the block."""
+    root = root or sample_root()
     server = _SampleServer(("127.0.0.1", 0), _Handler, root)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="provenance-sample-web", daemon=True
@@ -56,7 +57,9 @@ def sample_web() -> Iterator[SampleWeb]:
     thread.start()
     try:
         host, port = server.server_address[:2]
-        yield SampleWeb(proxy_url=f"http://{host}:{port}", start_urls=START_URLS, pages=article_urls(root))
+        pages = article_urls(root)
+        starts = START_URLS if root == sample_root() else pages
+        yield SampleWeb(proxy_url=f"http://{host}:{port}", start_urls=starts, pages=pages)
     finally:
         server.shutdown()
         server.server_close()

@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import attribute, claims, extract
-from .demo import sample_root
-from .fetch import Page
+from sqlite_utils import Database
+
+from . import attribute, claims, extract, pipeline, store
+from .demo import sample_root, sample_web
+from .fetch import FetchSettings, Page
 from .outlets import Outlets
 
 KINDS = {k.value for k in attribute.SourceKind}
@@ -264,3 +266,103 @@ def _score_seed(entry: dict, found: list[claims.Claim], attributions: list[attri
     ]
     report.seed.total += len(rows)
     report.seed.right += sum(rows)
+
+
+# --- origins: matching and chains -----------------------------------------------------------
+
+
+@dataclass
+class OriginReport:
+    via: Ratio = field(default_factory=Ratio)
+    chain: Ratio = field(default_factory=Ratio)
+    earliest: Ratio = field(default_factory=Ratio)
+    distortions: dict[str, PRF] = field(default_factory=dict)
+    unrelated_matches: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def distortion_totals(self) -> PRF:
+        total = PRF()
+        for prf in self.distortions.values():
+            total.tp, total.fp, total.fn = total.tp + prf.tp, total.fp + prf.fp, total.fn + prf.fn
+        return total
+
+    def text(self) -> str:
+        lines = [
+            f"via           {self.via.line()}",
+            f"chain exact   {self.chain.line()}",
+            f"earliest      {self.earliest.line()}",
+            f"distortions   {self.distortion_totals().line()}",
+        ]
+        lines += [f"  {kind:<24}{prf.line()}" for kind, prf in sorted(self.distortions.items())]
+        lines.append(f"false matches on unrelated pages: {self.unrelated_matches}")
+        return "\n".join(lines)
+
+    def figures(self) -> dict[str, float]:
+        total = self.distortion_totals()
+        return {
+            "via_accuracy": round(self.via.value, 4),
+            "chain_accuracy": round(self.chain.value, 4),
+            "earliest_accuracy": round(self.earliest.value, 4),
+            "distortion_precision": round(total.precision, 4),
+            "distortion_recall": round(total.recall, 4),
+        }
+
+
+def web_root(web: str, webs: Path) -> object:
+    return sample_root() if web == "sample" else webs / web
+
+
+def build(db_path: str | Path, root: object, outlets: Outlets) -> Database:
+    """Crawl every page of a web (served on 127.0.0.1) into a fresh database, then match."""
+    db = store.open_db(db_path)
+    with sample_web(root) as web:
+        settings = FetchSettings(proxy=web.proxy_url, allow_private=True, delay=0.0, retries=0)
+        pipeline.crawl(db, web.pages, outlets=outlets, depth=0, settings=settings)
+    return db
+
+
+def score_origins(db: Database, entries: Iterable[dict]) -> OriginReport:
+    from .trace import chain
+
+    report = OriginReport()
+    for entry in entries:
+        if "unrelated" in entry:
+            article = store.find_article(db, entry["unrelated"])
+            ids = store.current_claim_ids(db, article["id"]) if article else []
+            report.unrelated_matches += store.count_matches_touching(db, ids)
+            continue
+        article = store.find_article(db, entry["article"])
+        claim_id = next((r["id"] for r in store.current_claims(db, article["id"]) if r["text"] == entry["claim"]), None) if article else None
+        if claim_id is None:
+            report.misses.append(f"not stored as a claim: {entry['claim'][:70]!r}")
+            report.via.total += 1
+            continue
+        hops = chain(db, claim_id)
+        predicted_chain = [h.article_url for h in hops[:-1]]
+        predicted_via = predicted_chain[-1] if predicted_chain else None
+        report.via.total += 1
+        report.via.right += predicted_via == entry["via"]
+        if predicted_via != entry["via"]:
+            report.misses.append(f"via {predicted_via} != {entry['via']} for {entry['claim'][:70]!r}")
+        if entry["via"]:
+            report.chain.total += 1
+            report.chain.right += predicted_chain == entry["chain"]
+            report.earliest.total += 1
+            report.earliest.right += bool(predicted_chain) and predicted_chain[0] == entry["chain"][0]
+            if predicted_chain != entry["chain"] and predicted_via == entry["via"]:
+                report.misses.append(f"chain {predicted_chain} != {entry['chain']} for {entry['claim'][:60]!r}")
+        gold = {d["kind"] for d in entry.get("distortions", [])}
+        found = {d["kind"] for d in hops[-1].distortions} if len(hops) > 1 else set()
+        if store.is_unsupported(db, claim_id):
+            found.add("unsupported")
+        for kind in gold | found:
+            prf = report.distortions.setdefault(kind, PRF())
+            if kind in gold and kind in found:
+                prf.tp += 1
+            elif kind in found:
+                prf.fp += 1
+                report.misses.append(f"extra {kind} on {entry['claim'][:70]!r}")
+            else:
+                prf.fn += 1
+                report.misses.append(f"missed {kind} on {entry['claim'][:70]!r}")
+    return report

@@ -245,6 +245,13 @@ def recrawl(
 DEMO_DEPTH = 3
 
 
+def demo_start_url() -> str:
+    """The sample web's last derivative, where the demo starts its crawl."""
+    from .demo import START_URLS
+
+    return START_URLS[0]
+
+
 def demo(db: Database, *, outlets: Outlets, progress: Progress = _quiet) -> Summary:
     """Crawl the bundled sample web, served on 127.0.0.1 under its real-looking host names."""
     from .demo import sample_web

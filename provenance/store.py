@@ -795,3 +795,21 @@ def claim_candidates(db: Database, claim_id: int, top: int) -> list[dict]:
             [claim_id, top],
         )
     )
+
+
+def count_matches_touching(db: Database, claim_ids: list[int]) -> int:
+    """Matches in which any of these claims is the derived or the origin side."""
+    if not claim_ids:
+        return 0
+    marks = ",".join("?" * len(claim_ids))
+    return next(
+        db.query(
+            f"select count(*) as n from claim_matches where origin_claim_id is not null "
+            f"and (claim_id in ({marks}) or origin_claim_id in ({marks}))",
+            claim_ids + claim_ids,
+        )
+    )["n"]
+
+
+def is_unsupported(db: Database, claim_id: int) -> bool:
+    return bool(next(db.query("select 1 from claim_matches where claim_id = ? and origin_claim_id is null", [claim_id]), None))

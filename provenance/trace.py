@@ -39,6 +39,7 @@ class Hop:
     score: float | None = None  # how well this hop matches the one before it
     relation: str | None = None
     distortions: list[dict] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def chain(db: Database, claim_id: int) -> list[Hop]:
     while (origin := store.primary_origin(db, path[-1])) is not None and origin not in path:
         path.append(origin)
     rows = store.claim_rows(db, path)
+    sources = store.claim_sources(db, path)
     hops = []
     for i, cid in enumerate(path):
         match = next((m for m in store.claim_matches(db, cid) if i + 1 < len(path) and m["origin_claim_id"] == path[i + 1]), None)
@@ -156,6 +158,7 @@ def chain(db: Database, claim_id: int) -> list[Hop]:
                 score=match["score"] if match else None,
                 relation=match["relation"] if match else None,
                 distortions=json.loads(match["distortions"]) if match else [],
+                sources=_source_refs(sources[cid]),
             )
         )
     return hops[::-1]
@@ -208,6 +211,12 @@ def render(answer: Answer) -> str:
                 if nxt and nxt.score is not None:
                     changes = "; ".join(f"{d['kind']}: {d['detail']}" for d in nxt.distortions) or "no change found"
                     lines.append(f"   {'  ' * (depth + 1)}  ({nxt.relation}, score {nxt.score:.2f}; {changes})")
+        if claim.claim_id is None and claim.chain:
+            first = claim.chain[0]
+            said = ", ".join(dict.fromkeys(f"{s.name} [{s.kind}]" for s in first.sources)) or "no source named"
+            lines.append(f"   earliest: {first.site_name or first.article_url} {(first.published or 'undated')[:10]}, source: {said}")
+            for m in claim.matches:
+                lines.append(f"   match {m.score:.2f} {(m.published or 'undated')[:10]} {m.article_url}: {m.text}")
         elif claim.claim_id is None and not claim.matches:
             lines.append("   no stored claim matches this")
     return "\n".join(lines)

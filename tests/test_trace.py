@@ -100,3 +100,44 @@ def test_the_seed_as_an_html_page_gives_the_same_worked_example(tmp_path):
     assert by_text["The report further highlights "] == [("Joint Chiefs of Staff", "inherited"), ("Kyiv Independent", "article")]
     assert by_text["Notably, up to 12,000 North Ko"] == [("Kyiv Independent", "article")]
     assert next(db.query("select published from articles"))["published"] == "2025-03-12T10:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = CliRunner().invoke(cli, ["demo", "--no-serve", "--db", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_free_text_returns_the_earliest_matching_claim_and_its_source(demo_db):
+    result = CliRunner().invoke(cli, ["trace", "--db", str(demo_db), "Kestria sent 3,000 more troops"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "earliest: Joint Staff of the Republic of Aurenia 2025-03-04, source: Aurenian Joint Staff [organization]" in result.output
+    answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--top", "2", "--db", str(demo_db), "Kestria sent 3,000 more troops"]).output)
+    (claim,) = answer["claims"]
+    assert claim["claim_id"] is None and claim["text"] == "Kestria sent 3,000 more troops"
+    assert len(claim["matches"]) == 2 and claim["matches"][0]["score"] >= claim["matches"][1]["score"]
+    assert claim["chain"][0]["article_url"] == "http://www.jointstaff-aurenia.example/press/2025/03/04/kestrian-troop-dispatch-assessment"
+
+
+def test_the_blog_claim_travels_back_to_the_primary_statement_with_the_changed_number(demo_db):
+    answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--db", str(demo_db),
+                                                 "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in"]).output)
+    claim = next(c for c in answer["claims"] if c["text"].startswith("Kestria sent another 5,000 soldiers"))
+    assert [hop["article_url"].split("/")[2] for hop in claim["chain"]] == [
+        "www.jointstaff-aurenia.example", "www.pulsebriefs.example", "www.frontlineledger.example"]
+    assert claim["matches"][0]["distortions"] == [{"kind": "number_changed", "detail": "approximately 3,000 -> 5,000"}]
+    assert [hop["claim_id"] for hop in claim["chain"]][-1] == claim["claim_id"]
+
+
+def test_stdin_answers_each_query_with_one_json_line(demo_db):
+    queries = "Kestria sent 3,000 more troops\nup to 12,000 troops in the Zalesk region\n\n"
+    result = CliRunner().invoke(cli, ["trace", "-", "--json", "--db", str(demo_db)], input=queries, catch_exceptions=False)
+    lines = result.output.strip().splitlines()
+    assert [json.loads(line)["query"] for line in lines] == ["Kestria sent 3,000 more troops", "up to 12,000 troops in the Zalesk region"]
+
+
+def test_text_matching_nothing_says_so(demo_db):
+    result = CliRunner().invoke(cli, ["trace", "--db", str(demo_db), "The price of cocoa doubled in Ghana this spring"], catch_exceptions=False)
+    assert "no stored claim matches this" in result.output
