@@ -14,6 +14,8 @@ import json
 import sys
 from pathlib import Path
 
+import tempfile
+
 from provenance import evaluate, outlets
 
 GOLD = Path(__file__).parents[1] / "tests" / "gold"
@@ -24,16 +26,37 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def webs_digest(webs: Path) -> str:
+    """One sha256 over every file of the test webs, so editing a page without re-measuring fails."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in webs.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(webs)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--allow-regression", action="store_true", help="let a floor go down")
     args = parser.parse_args()
-    old = json.loads(FLOORS.read_text()) if FLOORS.exists() else {"attribution": {}}
-    figures = evaluate.score(evaluate.load(GOLD / "attribution.jsonl"), outlets.load()).figures()
-    lower = {k: (old["attribution"][k], v) for k, v in figures.items() if v < old["attribution"].get(k, 0)}
+    old = json.loads(FLOORS.read_text()) if FLOORS.exists() else {}
+    loaded = outlets.load()
+    figures = {
+        "attribution": evaluate.score(evaluate.load(GOLD / "attribution.jsonl"), loaded).figures(),
+        "origins": evaluate.origins(GOLD / "origins.jsonl", GOLD.parent / "webs", Path(tempfile.mkdtemp()), loaded).figures(),
+    }
+    lower = {
+        f"{gate}.{k}": (old[gate][k], v)
+        for gate, values in figures.items()
+        for k, v in values.items()
+        if v < old.get(gate, {}).get(k, 0)
+    }
     if lower and not args.allow_regression:
         sys.exit(f"refusing to lower floors {lower} (use --allow-regression)")
-    floors = {"gold_sha256": {"attribution": sha256(GOLD / "attribution.jsonl")}, "attribution": figures}
+    floors = {
+        "gold_sha256": {name: sha256(GOLD / f"{name}.jsonl") for name in ("attribution", "origins")},
+        "webs_sha256": webs_digest(GOLD.parent / "webs"),
+        **figures,
+    }
     FLOORS.write_text(json.dumps(floors, indent=2) + "\n")
     print(json.dumps(floors, indent=2))
 

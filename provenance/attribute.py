@@ -84,7 +84,7 @@ _VERBS = (
     "hoped", "feared", "doubted", "knows", "knew", "has learned", "learned",
     "quoted as saying", "acknowledges", "charged", "called", "signalled", "signaled", "signals", "appealed",
     "appeals", "dismissed", "contend", "argue", "deny", "insist", "warn", "suggest", "predict", "tell",
-    "believe", "expect",  # bare forms that are rarely nouns ("report", "claim", "estimate" are left out)
+    "believe", "expect", "estimate",  # bare forms rarely nouns after a subject ("report", "claim" are left out)
     # progressive forms: "is defending", "are warning"
     *[f"{be} {ing}" for be in ("is", "are", "was", "were", "has been", "have been") for ing in (
         "saying", "telling", "arguing", "claiming", "insisting", "warning", "suggesting", "urging", "demanding",

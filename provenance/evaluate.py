@@ -366,3 +366,24 @@ def score_origins(db: Database, entries: Iterable[dict]) -> OriginReport:
                 prf.fn += 1
                 report.misses.append(f"missed {kind} on {entry['claim'][:70]!r}")
     return report
+
+
+def origins(gold: Path, webs: Path, work: Path, outlets: Outlets) -> OriginReport:
+    """Crawl each web of the gold into its own database and score every line against it."""
+    entries = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    report = OriginReport()
+    for web in sorted({e["web"] for e in entries}):
+        db = build(work / f"{web}.db", web_root(web, webs), outlets)
+        part = score_origins(db, [e for e in entries if e["web"] == web])
+        report.via.right += part.via.right
+        report.via.total += part.via.total
+        report.chain.right += part.chain.right
+        report.chain.total += part.chain.total
+        report.earliest.right += part.earliest.right
+        report.earliest.total += part.earliest.total
+        for kind, prf in part.distortions.items():
+            mine = report.distortions.setdefault(kind, PRF())
+            mine.tp, mine.fp, mine.fn = mine.tp + prf.tp, mine.fp + prf.fp, mine.fn + prf.fn
+        report.unrelated_matches += part.unrelated_matches
+        report.misses += [f"{web}: {m}" for m in part.misses]
+    return report

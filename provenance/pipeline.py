@@ -274,17 +274,28 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
         for view in store.claim_views(db, store.current_claim_ids(db, article_id)):
             affected[view.claim_id] = None
             affected.update(dict.fromkeys(store.candidate_ids(db, view, earlier=False)))
-    derivative: dict[int, bool] = {}
-    for view in store.claim_views(db, list(affected)):
-        candidates = store.claim_views(db, store.candidate_ids(db, view, earlier=True))
-        ranked = match_stage.rank(view, candidates, settings)
-        found = match_stage.match(view, candidates, settings)
-        if view.article_id not in derivative:
-            derivative[view.article_id] = store.is_derivative(db, view.article_id)
-        unsupported = (
-            not found and view.source is None and derivative[view.article_id] and match_stage.is_checkable(view.text, view.quantities)
-        )
-        store.save_matches(db, view.claim_id, found, ranked[: settings.top], unsupported)
-        progress(Event(f"claim {view.claim_id}", "matched", f"{len(found)} origin(s)"))
+    # Two passes: what an article's other claims matched (which article it mostly rewrites, whether
+    # it is a derivative at all) is only known once each has been matched once.
+    for final in (False, True):
+        derivative: dict[int, bool] = {}
+        views = {v.claim_id: v for v in store.claim_views(db, list(affected))}  # one read a claim a pass
+
+        def viewed(ids: list[int]) -> list[match_stage.ClaimView]:
+            missing = [i for i in ids if i not in views]
+            views.update({v.claim_id: v for v in store.claim_views(db, missing)})
+            return [views[i] for i in ids if i in views]
+
+        for view in list(views.values()):
+            candidates = viewed(store.candidate_ids(db, view, earlier=True))
+            ranked = match_stage.rank(view, candidates, settings)
+            found = match_stage.match(view, candidates, settings)
+            if view.article_id not in derivative:
+                derivative[view.article_id] = final and store.is_derivative(db, view.article_id)
+            unsupported = (
+                not found and view.source is None and derivative[view.article_id] and match_stage.is_checkable(view.text, view.quantities)
+            )
+            store.save_matches(db, view.claim_id, found, ranked[: settings.top], unsupported)
+            if final:
+                progress(Event(f"claim {view.claim_id}", "matched", f"{len(found)} origin(s)"))
     store.mark_matched(db, pending)
     return len(affected)

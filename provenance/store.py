@@ -612,6 +612,8 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
         )
     )
     cited = _cited_articles(db, {r["article_id"] for r in rows})
+    origins = _origin_articles(db, {r["article_id"] for r in rows})
+    favoured = {a: _favoured_article(db, a) for a in {r["article_id"] for r in rows}}
     linked: dict[int, set[int]] = {}
     for r in db.query(
         f"select claim_id, target_article_id from links where claim_id in ({marks}) and target_article_id is not null", claim_ids
@@ -629,6 +631,8 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
             source=r["source"],
             cited_articles=cited.get(r["article_id"], frozenset()),
             linked_articles=frozenset(linked.get(r["id"], set())),
+            origin_articles=origins.get(r["article_id"], frozenset()),
+            favoured_article=favoured[r["article_id"]],
         )
         for r in rows
     ]
@@ -655,6 +659,37 @@ def _cited_articles(db: Database, article_ids: set[int]) -> dict[int, frozenset[
     ):
         found[r["article_id"]].add(r["id"])
     return {a: frozenset(ids - {a}) for a, ids in found.items()}
+
+
+def _origin_articles(db: Database, article_ids: set[int]) -> dict[int, frozenset[int]]:
+    """Stored articles each article declares as its origin: the linked one, or every stored article
+    of the site when the declaration names only a site ("Original Source: kyivindependent.com")."""
+    found: dict[int, set[int]] = {a: set() for a in article_ids}
+    marks = ",".join("?" * len(article_ids))
+    for r in db.query(
+        f"select l.article_id, coalesce(l.target_article_id, t.id) as origin from links l left join articles t "
+        f"on l.target_article_id is null and (l.url = 'https://' || t.domain || '/' or l.url = 'http://' || t.domain || '/' "
+        f"or l.url = 'https://www.' || t.domain || '/' or l.url = 'http://www.' || t.domain || '/') "
+        f"where l.kind = 'declared_origin' and l.article_id in ({marks})",
+        list(article_ids),
+    ):
+        if r["origin"] is not None:
+            found[r["article_id"]].add(r["origin"])
+    return {a: frozenset(ids - {a}) for a, ids in found.items()}
+
+
+def _favoured_article(db: Database, article_id: int) -> int | None:
+    """The article that most of this article's matched claims were taken from, if it is most of them."""
+    rows = list(
+        db.query(
+            "select o.article_id, count(*) as n from claim_matches m join claims c on c.id = m.claim_id "
+            "join claims o on o.id = m.origin_claim_id where c.article_id = ? and m.origin_claim_id is not null "
+            "group by o.article_id order by n desc",
+            [article_id],
+        )
+    )
+    total = sum(r["n"] for r in rows)
+    return rows[0]["article_id"] if rows and total >= 3 and rows[0]["n"] * 2 > total else None
 
 
 def candidate_ids(db: Database, view: match.ClaimView, *, earlier: bool | None = True, limit: int = 30) -> list[int]:
@@ -685,7 +720,10 @@ def candidate_ids(db: Database, view: match.ClaimView, *, earlier: bool | None =
             [*values, view.article_id, *params, limit],
         ):
             found[r["id"]] = None
-    keys = match.bands(view.text)
+    if view.claim_id is not None:  # a stored claim's bands are in the index already
+        keys = [r["band"] for r in db.query("select band from claim_bands where claim_id = ?", [view.claim_id])]
+    else:
+        keys = match.bands(view.text)
     marks = ",".join("?" * len(keys))
     for r in db.query(
         f"select distinct c.id from claim_bands b join claims c on c.id = b.claim_id {_CURRENT} "
@@ -736,18 +774,18 @@ def save_matches(db: Database, claim_id: int, matches: list[match.Match], ranked
 
 
 def is_derivative(db: Database, article_id: int) -> bool:
-    """Does the article declare an origin, cite a stored article, or share a claim with an earlier one?"""
-    return bool(
-        next(
-            db.query(
-                "select 1 from links where article_id = ? and (kind = 'declared_origin' or target_article_id is not null) "
-                "union select 1 from claim_matches m join claims c on c.id = m.claim_id "
-                "where c.article_id = ? and m.origin_claim_id is not null limit 1",
-                [article_id, article_id],
-            ),
-            None,
+    """Is the article a rewrite of others (an aggregator, a newsletter) rather than reporting of its
+    own? It declares an origin, or most of its claims were found in earlier articles."""
+    if next(db.query("select 1 from links where article_id = ? and kind = 'declared_origin'", [article_id]), None):
+        return True
+    row = next(
+        db.query(
+            f"select count(*) as claims, count(distinct m.claim_id) as matched from claims c {_CURRENT} "
+            f"left join claim_matches m on m.claim_id = c.id and m.origin_claim_id is not null where c.article_id = ?",
+            [article_id],
         )
     )
+    return row["claims"] > 0 and row["matched"] * 3 > row["claims"] * 2
 
 
 def primary_origin(db: Database, claim_id: int) -> int | None:

@@ -1,7 +1,8 @@
-"""The quality gate: attribution on our hand-written gold must hold the floors pinned in
-tests/gold/floors.json (re-pin with benchmarks/pin_floors.py, upward only)."""
+"""The quality gate: attribution and origin matching on our hand-written gold must hold the
+floors pinned in tests/gold/floors.json (re-pin with benchmarks/pin_floors.py, upward only)."""
 
 import hashlib
+import importlib.util
 import json
 from pathlib import Path
 
@@ -19,9 +20,35 @@ def report():
     return evaluate.score(evaluate.load(GOLD / "attribution.jsonl"), outlets.load())
 
 
-def test_the_gold_is_the_one_the_floors_were_measured_on():
-    digest = hashlib.sha256((GOLD / "attribution.jsonl").read_bytes()).hexdigest()
-    assert digest == FLOORS["gold_sha256"]["attribution"], "gold changed: re-measure with benchmarks/pin_floors.py"
+def _pinning():
+    spec = importlib.util.spec_from_file_location("pin_floors", Path(__file__).parents[1] / "benchmarks" / "pin_floors.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["attribution", "origins"])
+def test_the_gold_is_the_one_the_floors_were_measured_on(name):
+    digest = hashlib.sha256((GOLD / f"{name}.jsonl").read_bytes()).hexdigest()
+    assert digest == FLOORS["gold_sha256"][name], "gold changed: re-measure with benchmarks/pin_floors.py"
+
+
+def test_the_test_webs_are_the_ones_the_floors_were_measured_on():
+    assert _pinning().webs_digest(GOLD.parent / "webs") == FLOORS["webs_sha256"], "a test web changed: re-pin"
+
+
+@pytest.fixture(scope="module")
+def origins(tmp_path_factory):
+    return evaluate.origins(GOLD / "origins.jsonl", GOLD.parent / "webs", tmp_path_factory.mktemp("webs"), outlets.load())
+
+
+@pytest.mark.parametrize("figure", sorted(FLOORS["origins"]))
+def test_origin_matching_holds_its_floor(origins, figure):
+    assert origins.figures()[figure] >= FLOORS["origins"][figure] - NOISE, origins.text()
+
+
+def test_pages_that_share_words_but_no_claim_match_nothing(origins):
+    assert origins.unrelated_matches == 0
 
 
 @pytest.mark.parametrize("figure", sorted(FLOORS["attribution"]))

@@ -125,8 +125,9 @@ def test_the_blog_claim_travels_back_to_the_primary_statement_with_the_changed_n
     answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--db", str(demo_db),
                                                  "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in"]).output)
     claim = next(c for c in answer["claims"] if c["text"].startswith("Kestria sent another 5,000 soldiers"))
+    # PulseBriefs rewrote the Stavorsk Independent (its "Original Source:"), which quoted the Joint Staff.
     assert [hop["article_url"].split("/")[2] for hop in claim["chain"]] == [
-        "www.jointstaff-aurenia.example", "www.pulsebriefs.example", "www.frontlineledger.example"]
+        "www.jointstaff-aurenia.example", "www.stavorskindependent.example", "www.pulsebriefs.example", "www.frontlineledger.example"]
     assert claim["matches"][0]["distortions"] == [{"kind": "number_changed", "detail": "approximately 3,000 -> 5,000"}]
     assert [hop["claim_id"] for hop in claim["chain"]][-1] == claim["claim_id"]
 
