@@ -383,7 +383,7 @@ def _save_claims(db: Database, article_id: int, version: int, analysis: Analysis
     ]
     if not rows:
         return
-    db["claims"].insert_all(rows)
+    _insert(db, "claims", rows)
     ids = {
         r["seq"]: r["id"]
         for r in db.query("select id, seq from claims where article_id = ? and version = ?", [article_id, version])
@@ -393,9 +393,8 @@ def _save_claims(db: Database, article_id: int, version: int, analysis: Analysis
         for c in analysis.claims
         for q in c.quantities
     ]
-    if numbers:
-        db["claim_numbers"].insert_all(numbers)
-    db["claim_bands"].insert_all([{"band": band, "claim_id": ids[c.seq]} for c in analysis.claims for band in match.bands(c.text)])
+    _insert(db, "claim_numbers", numbers)
+    _insert(db, "claim_bands", [{"band": band, "claim_id": ids[c.seq]} for c in analysis.claims for band in match.bands(c.text)])
     db.execute(
         "update links set claim_id = (select c.id from claims c where c.article_id = links.article_id and c.version = ? "
         "and links.start >= c.start and links.start < c.end) where article_id = ? and start is not null",
@@ -421,8 +420,20 @@ def _save_claims(db: Database, article_id: int, version: int, analysis: Analysis
         }
         for a in analysis.attributions
     ]
-    if attributions:
-        db["attributions"].insert_all(attributions)
+    _insert(db, "attributions", attributions)
+
+
+def _insert(db: Database, table: str, rows: list[dict], *, ignore: bool = False) -> None:
+    """A plain executemany: sqlite-utils' insert_all looks the table up on every call, which cost
+    more than the rows themselves for the dozen small batches one article writes."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    names = ", ".join(f"[{c}]" for c in columns)
+    db.conn.executemany(
+        f"insert {'or ignore ' if ignore else ''}into [{table}] ({names}) values ({', '.join('?' * len(columns))})",
+        [[row[c] for c in columns] for row in rows],
+    )
 
 
 def source_id(db: Database, source: Source) -> int:
@@ -437,8 +448,11 @@ def source_id(db: Database, source: Source) -> int:
         ),
         None,
     )
-    found = row["id"] if row else db["sources"].insert({"name": source.name, "kind": str(source.kind)}).last_pk
-    db["source_aliases"].insert_all([{"source_id": found, "alias": n} for n in names], ignore=True)
+    if row:
+        found = row["id"]
+    else:
+        found = db.execute("insert into sources (name, kind) values (?, ?)", [source.name, str(source.kind)]).lastrowid
+    _insert(db, "source_aliases", [{"source_id": found, "alias": n} for n in dict.fromkeys(names)], ignore=True)
     return found
 
 
