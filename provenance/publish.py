@@ -8,6 +8,8 @@ and by `serve` itself when the package is not installed) adds:
   same as one entry of `provenance trace --json`'s `claims`, plus the hops in detail.
 - `/<db>/-/article/<id>`: an article's claims and where each came from; `.json` gives what
   `provenance trace --json URL` prints for the article's URL, plus the article.
+- the chain on both pages is trace.chain's and the JSON is trace's own: the plugin runs the library
+  on Datasette's read connection (`Database.execute_fn`), so pages and `provenance trace` agree.
 - links from Datasette's table, row and query pages to those pages (`render_cell`), distortion
   badges, word diffs for `provenance_diff()` (a SQL function the "changed articles" query uses).
 
@@ -37,14 +39,14 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
+from sqlite_utils import Database
 
-from . import store
+from . import store, trace
 from .errors import NotOurDatabase, ProvenanceError
 
 PLUGIN_NAME = "provenance"
 TEMPLATE_CLAIM = "provenance_claim.html"
 TEMPLATE_ARTICLE = "provenance_article.html"
-MAX_HOPS = 50  # a chain longer than this is a cycle the matcher let through; stop there
 
 # Datasette settings for `provenance serve`: article texts are long, and the cluster query recurses.
 SERVE_SETTINGS = {"truncate_cells_html": 400, "sql_time_limit_ms": 3000}
@@ -149,14 +151,7 @@ def parse_distortions(raw: str | None) -> list[dict[str, str]]:
         items = json.loads(raw)
     except (TypeError, ValueError):
         items = [{"kind": "unknown", "detail": str(raw)}]
-    if not isinstance(items, list):
-        items = [items]
-    found = []
-    for item in items:
-        if not isinstance(item, dict):
-            item = {"kind": "unknown", "detail": str(item)}
-        found.append(distortion(str(item.get("kind") or "unknown"), str(item.get("detail") or "")))
-    return found
+    return _normalize(items if isinstance(items, list) else [items])
 
 
 def distortion(kind: str, detail: str) -> dict[str, str]:
@@ -302,36 +297,31 @@ def diff_markup(diff: str) -> Markup:
     return Markup('<div class="pv-diff">{}</div>').format(Markup("").join(html))
 
 
-# ---------------------------------------------------------------------------- reading through Datasette
+# ---------------------------------------------------------------------------- reading: trace's answers, for pages
+#
+# The chain a page draws is trace.chain's, and the JSON is trace's own serialisation: the plugin
+# runs the library on Datasette's read connection (`execute_fn`) rather than walking claim_matches
+# in SQL of its own, so the page, its JSON and `provenance trace` cannot disagree. The queries below
+# only add what a page shows besides: titles, domains, source ids, derivatives.
 
-CLAIM_SQL = """
-select c.*, a.url as article_url, a.title as article_title, a.site_name, a.domain, a.published,
-       a.version as article_version
+TOP = 5  # candidate origins listed per claim, as `provenance trace --top` by default
+
+HOPS_SQL = """
+select c.id, c.article_id, a.title as article_title, a.domain
 from claims c join articles a on a.id = c.article_id
-where c.id = :claim_id
+where c.id in ({marks})
 """
 
+# store.claim_sources' rows and order, with the ids and confidences the page links and shows.
 SOURCES_SQL = """
-select t.*, s.name, s.kind
-from attributions t join sources s on s.id = t.source_id
-where t.claim_id = :claim_id
-order by t.confidence desc, t.id
-"""
-
-SOURCE_NAME_SQL = "select name from sources where id = :id"
-
-MATCHES_SQL = """
-select m.id as match_id, m.score, m.relation, m.distortions, m.origin_claim_id as claim_id,
-       o.text, a.id as article_id, a.url as article_url, a.title as article_title, a.site_name, a.published
-from claim_matches m
-join claims o on o.id = m.origin_claim_id
-join articles a on a.id = o.article_id
-where m.claim_id = :claim_id
-order by m.basis = 'citation' desc, m.score desc, m.id
+select t.claim_id, t.source_id, s.name, s.kind, t.mention, t.cue, t.method, t.confidence, t.role, o.name as organization
+from attributions t join sources s on s.id = t.source_id left join sources o on o.id = t.organization_id
+where t.claim_id in ({marks})
+order by t.claim_id, t.method = 'article', t.id
 """
 
 DERIVATIVES_SQL = """
-select m.id as match_id, m.score, m.relation, m.distortions, m.claim_id,
+select m.score, m.relation, m.distortions, m.basis, m.claim_id,
        d.text, a.id as article_id, a.url as article_url, a.title as article_title, a.site_name, a.published
 from claim_matches m
 join claims d on d.id = m.claim_id
@@ -342,9 +332,9 @@ order by a.published, m.score desc, m.id
 
 ARTICLE_SQL = "select * from articles where id = :article_id"
 
-ARTICLE_CLAIMS_SQL = "select * from claims where article_id = :article_id order by seq, id"
+ARTICLE_CLAIMS_SQL = "select id, version from claims where article_id = :article_id order by seq, id"
 
-ARTICLE_VERSIONS_SQL = "select count(*) from article_versions where article_id = :article_id"
+ARTICLE_VERSIONS_SQL = "select count(*) as n from article_versions where article_id = :article_id"
 
 ARTICLE_DECLARED_ORIGIN_SQL = """
 select t.id, t.title, t.site_name from links l join articles t on t.id = l.target_article_id
@@ -363,6 +353,8 @@ group by a.id
 order by a.published, a.id
 """
 
+UNSUPPORTED_DETAIL = "no earlier article carries this claim and it names no source"
+
 _ours: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -373,62 +365,82 @@ async def is_provenance(db: Any) -> bool:
     return _ours[db]
 
 
-async def _rows(db: Any, sql: str, params: dict) -> list[dict]:
-    return [dict(row) for row in (await db.execute(sql, params)).rows]
+def library_db(conn: Any) -> Database:
+    """One of Datasette's connections as the sqlite-utils Database the library reads, its settings
+    untouched (no PRAGMA, no sqlite-utils plugins)."""
+    return Database(conn, recursive_triggers=False, execute_plugins=False)
 
 
-async def _sources(db: Any, claim_id: int) -> list[dict]:
-    sources = await _rows(db, SOURCES_SQL, {"claim_id": claim_id})
-    for source in sources:
-        organization_id = source.get("organization_id")
-        if organization_id:
-            found = await _rows(db, SOURCE_NAME_SQL, {"id": organization_id})
-            source["organization"] = found[0]["name"] if found else None
-    return sources
+async def read(db: Any, fn: Callable[..., Any], *args: Any) -> Any:
+    """fn(Database, *args) on a Datasette database's read connection, in Datasette's own thread for it."""
+    return await db.execute_fn(lambda conn: fn(library_db(conn), *args))
 
 
-async def _claim(db: Any, claim_id: int) -> dict | None:
-    found = await _rows(db, CLAIM_SQL, {"claim_id": claim_id})
-    if not found:
+def _in(sql: str, ids: list[int]) -> str:
+    return sql.format(marks=",".join("?" * len(ids)))
+
+
+def claim_trace(db: Database, claim_id: int, top: int = TOP) -> trace.ClaimTrace | None:
+    """What `provenance trace` says about a stored claim, None if there is none: the entry that
+    `provenance trace --json URL` prints for it (its sources, candidate origins and trace.chain).
+
+    trace.claim_trace is that entry's builder; trace.trace(URL) runs it for each current claim of the
+    article, and calling it directly also answers for a claim of an earlier version."""
+    if claim_id not in store.claim_rows(db, [claim_id]):
         return None
-    claim = found[0]
-    claim["when"] = when(claim["published"])
-    claim["article_link"] = web_url(claim["article_url"])
-    claim["sources"] = await _sources(db, claim_id)
-    return claim
+    return trace.claim_trace(db, claim_id, store.claim_sources(db, [claim_id])[claim_id], top)
 
 
-async def _matches(db: Any, sql: str, claim_id: int) -> list[dict]:
-    matches = await _rows(db, sql, {"claim_id": claim_id})
-    for match in matches:
-        match["distortions"] = parse_distortions(match["distortions"])
-        match["when"] = when(match["published"])
-    return matches
+def _normalize(items: Iterable[Any]) -> list[dict[str, str]]:
+    """Distortions as the matcher stores them ([{kind, detail}]) -> as pages show them."""
+    found = []
+    for item in items:
+        if not isinstance(item, dict):
+            item = {"kind": "unknown", "detail": str(item)}
+        found.append(distortion(str(item.get("kind") or "unknown"), str(item.get("detail") or "")))
+    return found
 
 
-async def chain(db: Any, claim_id: int) -> list[dict]:
-    """Hops from the earliest claim to this one, following each claim's primary match (an explicit
-    citation first, then the best score: the rule of trace.chain and store.primary_origin).
+def _sources(db: Database, claim_ids: list[int]) -> dict[int, list[dict]]:
+    found: dict[int, list[dict]] = {i: [] for i in claim_ids}
+    if claim_ids:
+        for row in db.query(_in(SOURCES_SQL, claim_ids), claim_ids):
+            found[row["claim_id"]].append(row)
+    return found
 
-    Each hop is a claim (with its article fields and sources); from the second hop on, `match` is
-    the match that links it to the hop before it.
-    """
-    hops: list[dict] = []
-    seen: set[int] = set()
-    current: int | None = claim_id
-    match = None
-    while current is not None and current not in seen and len(hops) < MAX_HOPS:
-        seen.add(current)
-        claim = await _claim(db, current)
-        if claim is None:
-            break
-        matches = await _matches(db, MATCHES_SQL, current)
-        claim["match"] = matches[0] if matches else None
-        claim["candidates"] = matches
-        hops.append(claim)
-        match = claim["match"]
-        current = match["claim_id"] if match else None
-    hops.reverse()
+
+def _hops(db: Database, chain: list[trace.Hop]) -> list[dict]:
+    """trace.chain's hops, earliest first, with what a page shows besides. From the second hop on,
+    `match` is the match trace.chain followed from that hop back to the one before it."""
+    ids = [hop.claim_id for hop in chain]
+    extra = {r["id"]: r for r in db.query(_in(HOPS_SQL, ids), ids)} if ids else {}
+    sources = _sources(db, ids)
+    hops = []
+    for index, hop in enumerate(chain):
+        row = extra.get(hop.claim_id, {})
+        hops.append(
+            {
+                "id": hop.claim_id,
+                "article_id": row.get("article_id"),
+                "article_url": hop.article_url,
+                "article_title": row.get("article_title"),
+                "site_name": hop.site_name,
+                "domain": row.get("domain"),
+                "published": hop.published,
+                "when": when(hop.published),
+                "article_link": web_url(hop.article_url),
+                "text": hop.text,
+                "sources": sources[hop.claim_id],
+                "match": None
+                if index == 0
+                else {
+                    "origin_claim_id": chain[index - 1].claim_id,
+                    "score": hop.score,
+                    "relation": hop.relation,
+                    "distortions": _normalize(hop.distortions),
+                },
+            }
+        )
     _mark_hops(hops)
     return hops
 
@@ -452,22 +464,37 @@ def _mark_hops(hops: list[dict]) -> None:
         hop["segments"] = segments
 
 
-async def claim_report(db: Any, claim_id: int) -> dict | None:
-    """Everything the chain page and its JSON show for one claim."""
-    hops = await chain(db, claim_id)
-    if not hops or hops[-1]["id"] != claim_id:
+def _unsupported(db: Database, traced: trace.ClaimTrace) -> dict | None:
+    """The matcher's 'unsupported' verdict on a claim (its claim_matches row with no origin), as a distortion."""
+    if not traced.unsupported or traced.claim_id is None:
         return None
-    claim = hops[-1]
-    derivatives = await _matches(db, DERIVATIVES_SQL, claim_id)
-    distortions = [d for hop in hops if hop["match"] for d in hop["match"]["distortions"]]
-    return {
-        "claim": claim,
-        "hops": hops,
-        "earliest": hops[0],
-        "derivatives": derivatives,
-        "distortions": distortions,
-        "outlets": _outlets(hops),
-    }
+    for row in store.claim_matches(db, traced.claim_id):
+        if row["origin_claim_id"] is None:
+            for found in parse_distortions(row["distortions"]):
+                if found["kind"] == "unsupported":
+                    return found
+    return distortion("unsupported", UNSUPPORTED_DETAIL)
+
+
+def _candidates(db: Database, traced: trace.ClaimTrace, followed: int | None) -> list[dict]:
+    """trace's candidate origins other than the one the chain follows: the other origins the matcher
+    chose (relation set) and the runners-up it ranked (claim_candidates), best first."""
+    rows = store.claim_rows(db, [m.claim_id for m in traced.matches])
+    return [
+        {
+            "claim_id": m.claim_id,
+            "text": m.text,
+            "site_name": rows[m.claim_id]["site_name"] if m.claim_id in rows else None,
+            "published": m.published,
+            "when": when(m.published),
+            "score": m.score,
+            "relation": m.relation,
+            "chosen": m.relation is not None,
+            "distortions": _normalize(m.distortions),
+        }
+        for m in traced.matches
+        if m.claim_id != followed
+    ]
 
 
 def _outlets(hops: list[dict]) -> list[str]:
@@ -479,41 +506,69 @@ def _outlets(hops: list[dict]) -> list[str]:
     return names
 
 
-async def article_report(db: Any, article_id: int) -> dict | None:
-    found = await _rows(db, ARTICLE_SQL, {"article_id": article_id})
-    if not found:
+def claim_report(db: Database, claim_id: int, top: int = TOP) -> dict | None:
+    """Everything the chain page and its JSON show for one claim, None if there is no such claim."""
+    traced = claim_trace(db, claim_id, top)
+    if traced is None:
         return None
-    article = found[0]
+    hops = _hops(db, traced.chain)
+    derivatives = [dict(r) for r in db.query(DERIVATIVES_SQL, {"claim_id": claim_id})]
+    for derivative in derivatives:
+        derivative["distortions"] = parse_distortions(derivative["distortions"])
+        derivative["when"] = when(derivative["published"])
+    return {
+        "traced": traced,
+        "claim": hops[-1],
+        "hops": hops,
+        "earliest": hops[0],
+        "unsupported": _unsupported(db, traced),
+        "candidates": _candidates(db, traced, hops[-2]["id"] if len(hops) > 1 else None),
+        "derivatives": derivatives,
+        "distortions": [d for hop in hops if hop["match"] for d in hop["match"]["distortions"]],
+        "outlets": _outlets(hops),
+    }
+
+
+def article_report(db: Database, article_id: int, top: int = TOP) -> dict | None:
+    """An article and, for each claim of its latest analysed version, trace's answer about it."""
+    article = next(db.query(ARTICLE_SQL, {"article_id": article_id}), None)
+    if article is None:
+        return None
     article["when"] = when(article.get("published"))
     article["link"] = web_url(article.get("url"))
     article["declared_origin_link"] = web_url(article.get("declared_origin_url"))
-    origin = await _rows(db, ARTICLE_DECLARED_ORIGIN_SQL, {"article_id": article_id})
-    article["declared_origin_article"] = origin[0] if origin else None
-    article["versions"] = (await db.execute(ARTICLE_VERSIONS_SQL, {"article_id": article_id})).first()[0]
-    claims = await _rows(db, ARTICLE_CLAIMS_SQL, {"article_id": article_id})
+    article["declared_origin_article"] = next(db.query(ARTICLE_DECLARED_ORIGIN_SQL, {"article_id": article_id}), None)
+    article["versions"] = next(db.query(ARTICLE_VERSIONS_SQL, {"article_id": article_id}))["n"]
+    claims = list(db.query(ARTICLE_CLAIMS_SQL, {"article_id": article_id}))
     shown_version = None
-    if claims and "version" in claims[0]:
+    if claims:
         versions = {c["version"] for c in claims}
         shown_version = article.get("version") if article.get("version") in versions else max(v or 0 for v in versions)
         claims = [c for c in claims if (c["version"] or 0) == (shown_version or 0)]
-    entries = []
+    entries, traces = [], []
     for claim in claims:
-        hops = await chain(db, claim["id"])
-        entry = hops[-1] if hops else claim
+        traced = claim_trace(db, claim["id"], top)
+        if traced is None:
+            continue
+        hops = _hops(db, traced.chain)
+        entry = hops[-1]
+        entry["origin"] = hops[-2] if len(hops) > 1 else None
         entry["earliest"] = hops[0] if len(hops) > 1 else None
         entry["hops_count"] = len(hops)
-        entry["origin"] = hops[-2] if len(hops) > 1 else None
-        entry["chain"] = hops
+        entry["unsupported"] = _unsupported(db, traced)
         entries.append(entry)
-    derivatives = await _rows(db, ARTICLE_DERIVATIVES_SQL, {"article_id": article_id})
+        traces.append(traced)
+    derivatives = list(db.query(ARTICLE_DERIVATIVES_SQL, {"article_id": article_id}))
     for derivative in derivatives:
         derivative["when"] = when(derivative["published"])
     return {
         "article": article,
         "claims": entries,
+        "answer": trace.Answer(article["url"], traces),
         "shown_version": shown_version,
         "derivatives": derivatives,
         "unsourced": sum(1 for e in entries if not e["sources"] and not e["match"]),
+        "unsupported": sum(1 for e in entries if e["unsupported"]),
     }
 
 
@@ -533,53 +588,41 @@ def _distortions_json(distortions: list[dict]) -> list[dict]:
     return [{"kind": d["kind"], "detail": d["detail"]} for d in distortions]
 
 
-def claim_json(hops: list[dict], urls: dict[str, str] | None = None) -> dict:
-    """One entry of `trace --json`'s `claims` (DESIGN.md), plus `hops` in detail and page links."""
-    claim = hops[-1]
-    out = {
-        "claim_id": claim["id"],
-        "article_url": claim["article_url"],
-        "text": claim["text"],
-        "sources": [_source_json(s) for s in claim["sources"]],
-        "matches": [
-            {
-                "claim_id": m["claim_id"],
-                "article_url": m["article_url"],
-                "published": m["published"],
-                "text": m["text"],
-                "score": m["score"],
-                "relation": m["relation"],
-                "distortions": _distortions_json(m["distortions"]),
-            }
-            for m in claim["candidates"]
-        ],
-        "chain": [
-            {"claim_id": h["id"], "article_url": h["article_url"], "published": h["published"], "text": h["text"]}
-            for h in hops
-        ],
-        "hops": [
-            {
-                "claim_id": h["id"],
-                "article_id": h["article_id"],
-                "article_url": h["article_url"],
-                "article_title": h["article_title"],
-                "outlet": h["site_name"],
-                "published": h["published"],
-                "text": h["text"],
-                "sources": [_source_json(s) for s in h["sources"]],
-                "match": None
-                if not h["match"]
-                else {
-                    "match_id": h["match"]["match_id"],
-                    "origin_claim_id": h["match"]["claim_id"],
-                    "score": h["match"]["score"],
-                    "relation": h["match"]["relation"],
-                    "distortions": _distortions_json(h["match"]["distortions"]),
-                },
-            }
-            for h in hops
-        ],
-    }
+def claim_json(report: dict, urls: dict[str, str] | None = None) -> dict:
+    """trace's entry for the claim, as `provenance trace --json` prints it (DESIGN.md: claim_id,
+    article_url, text, sources, matches, chain), plus `unsupported`, `hops` in detail and page links."""
+    out = trace.Answer(report["claim"]["article_url"], [report["traced"]]).as_json()["claims"][0]
+    out["unsupported"] = _distortions_json([report["unsupported"]])[0] if report["unsupported"] else None
+    out["hops"] = [
+        {
+            "claim_id": h["id"],
+            "article_id": h["article_id"],
+            "article_url": h["article_url"],
+            "article_title": h["article_title"],
+            "outlet": h["site_name"],
+            "published": h["published"],
+            "text": h["text"],
+            "sources": [_source_json(s) for s in h["sources"]],
+            "match": None
+            if not h["match"]
+            else {
+                "origin_claim_id": h["match"]["origin_claim_id"],
+                "score": h["match"]["score"],
+                "relation": h["match"]["relation"],
+                "distortions": _distortions_json(h["match"]["distortions"]),
+            },
+        }
+        for h in report["hops"]
+    ]
+    if urls:
+        out["urls"] = urls
+    return out
+
+
+def article_json(report: dict, urls: dict[str, str] | None = None) -> dict:
+    """What `provenance trace --json URL` prints for the article's URL, plus the article."""
+    out = report["answer"].as_json()
+    out["article"] = {k: v for k, v in report["article"].items() if k not in ("text", "link", "declared_origin_link", "when")}
     if urls:
         out["urls"] = urls
     return out
@@ -763,7 +806,7 @@ def _json_response(datasette: Any, body: Any, status: int = 200) -> Response:
 async def claim_view(request: Any, datasette: Any) -> Response:
     db, database = await _database(datasette, request, "claims")
     claim_id = int(request.url_vars["claim_id"])
-    report = await claim_report(db, claim_id)
+    report = await read(db, claim_report, claim_id)
     as_json = bool(request.url_vars.get("format"))
     if report is None:
         if as_json:
@@ -772,7 +815,7 @@ async def claim_view(request: Any, datasette: Any) -> Response:
     page = claim_path(datasette, database, claim_id)
     if as_json:
         urls = {"html": datasette.absolute_url(request, page), "row": datasette.absolute_url(request, row_path(datasette, database, "claims", claim_id))}
-        return _json_response(datasette, claim_json(report["hops"], urls))
+        return _json_response(datasette, claim_json(report, urls))
     context = {
         "database": database,
         "report": report,
@@ -788,7 +831,7 @@ async def claim_view(request: Any, datasette: Any) -> Response:
 async def article_view(request: Any, datasette: Any) -> Response:
     db, database = await _database(datasette, request, "articles")
     article_id = int(request.url_vars["article_id"])
-    report = await article_report(db, article_id)
+    report = await read(db, article_report, article_id)
     as_json = bool(request.url_vars.get("format"))
     if report is None:
         if as_json:
@@ -796,16 +839,7 @@ async def article_view(request: Any, datasette: Any) -> Response:
         raise NotFound(f"Article {article_id} not found in {database}")
     page = article_path(datasette, database, article_id)
     if as_json:
-        article = {k: v for k, v in report["article"].items() if k not in ("text", "link", "declared_origin_link", "when")}
-        return _json_response(
-            datasette,
-            {
-                "query": report["article"]["url"],
-                "claims": [claim_json(entry["chain"]) for entry in report["claims"]],
-                "article": article,
-                "urls": {"html": datasette.absolute_url(request, page)},
-            },
-        )
+        return _json_response(datasette, article_json(report, {"html": datasette.absolute_url(request, page)}))
     context = {
         "database": database,
         "report": report,

@@ -98,7 +98,7 @@ def trace(db: Database, query: str, *, top: int = 5, settings: match_stage.Match
             raise ProvenanceError(f"{query} is not a stored article (crawl or ingest it first)")
         ids = [r["id"] for r in store.current_claims(db, article["id"])]
         sources = store.claim_sources(db, ids)
-        return Answer(query, [_stored(db, claim_id, sources[claim_id], top) for claim_id in ids])
+        return Answer(query, [claim_trace(db, claim_id, sources[claim_id], top) for claim_id in ids])
     return Answer(query, [_free_text(db, query, top, settings)])
 
 
@@ -106,7 +106,8 @@ def _source_refs(rows: list[dict]) -> list[SourceRef]:
     return [SourceRef(s["name"], s["kind"], s["mention"], s["cue"], s["method"], s["role"], s["organization"]) for s in rows]
 
 
-def _stored(db: Database, claim_id: int, sources: list[dict], top: int) -> ClaimTrace:
+def claim_trace(db: Database, claim_id: int, sources: list[dict], top: int) -> ClaimTrace:
+    """One stored claim's entry: its sources, its chosen and runner-up origins, its chain."""
     matches = store.claim_matches(db, claim_id)
     chosen = {m["origin_claim_id"]: m for m in matches if m["origin_claim_id"] is not None}
     candidates = store.claim_candidates(db, claim_id, top)

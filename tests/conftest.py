@@ -160,122 +160,33 @@ def allow_private() -> FetchSettings:
 
 # ---------------------------------------------------------------------------- the published demo database
 
-# A chain through the demo web, used while the matcher leaves claim_matches empty: the Joint Staff's
-# statement, PulseBriefs' rewrite of it, and the blog post that turned 3,000 into 5,000.
-# (article URL, first words of the claim, last words of the claim)
-DEMO_CHAIN = (
-    (
-        "http://www.jointstaff-aurenia.example/press/2025/03/04/kestrian-troop-dispatch-assessment",
-        "The Joint Staff of the Republic of Aurenia assesses",
-        "sustained in the war against Velmora.",
-    ),
-    (
-        "http://www.pulsebriefs.example/world/kestria-increases-military-support-to-morvania-amid-velmora-conflict",
-        "In January and February, Kestria dispatched approximately",
-        "Joint Staff (AJS).",
-    ),
-    (
-        "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in",
-        "Kestria sent another 5,000 soldiers",
-        "as PulseBriefs reported.",
-    ),
-)
-DEMO_UNSOURCED = (
-    "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in",
-    "That comes on top of the 12,000",
-    "last fall.",
-)
-DEMO_SOURCES = (  # per DEMO_CHAIN claim: (name, kind, mention, cue, method, aliases)
-    ("Joint Staff of the Republic of Aurenia", "organization", "The Joint Staff of the Republic of Aurenia", "assesses", "explicit", ["Aurenia’s Joint Staff", "AJS"]),
-    ("Joint Staff of the Republic of Aurenia", "organization", "Aurenia’s Joint Staff (AJS)", "as reported by", "explicit", []),
-    ("PulseBriefs", "outlet", "PulseBriefs", "as ... reported", "hyperlink", []),
-)
-DEMO_MATCHES = (  # (later claim index, origin claim index, score, relation, distortions)
-    (1, 0, 0.86, "paraphrase", []),
-    (
-        2,
-        1,
-        0.74,
-        "paraphrase",
-        [
-            {"kind": "number_changed", "detail": "3,000 -> 5,000"},
-            {"kind": "hedge_dropped", "detail": '"approximately 3,000 additional soldiers" -> "another 5,000 soldiers"'},
-        ],
-    ),
-)
-DEMO_CORRECTION = "\n\nCorrection: An earlier version of this article misstated when the reinforcements arrived."
+# A re-crawl that found a correction on Orbis Daily's article, so the database holds a second version
+# of one article (the "changed articles" query and version counts have something to show). It goes
+# through the real pipeline: `provenance ingest` of the page as re-fetched, under its own URL.
+RECRAWLED_URL = "http://www.orbisdaily.example/defence/2025/03/04/kestria-reinforces-morvania-with-3000-troops"
+CORRECTION = "Correction: An earlier version of this article misstated when the reinforcements arrived."
 
 
-def seed_demo_story(path) -> None:
-    """Make the demo database show a whole story until the analysis stages fill it themselves.
+def recrawl_with_correction(path, folder) -> None:
+    from click.testing import CliRunner
 
-    Only what is missing is written: the chain's claims (when the claim splitter has not stored
-    them), its sources and attributions (for claims added here), two claim_matches (when
-    claim_matches is empty), and a re-crawled version of one article (when none has two versions).
-    """
-    import json
+    from provenance.cli import cli
+    from provenance.demo import sample_root
 
-    import sqlite_utils
-
-    db = sqlite_utils.Database(path)
-    claim_columns = set(db["claims"].columns_dict)
-    with db.conn:
-        if not db["claim_matches"].count:
-            ids = []
-            for index, (url, first, last) in enumerate(DEMO_CHAIN):
-                claim_id, created = _find_or_add_claim(db, claim_columns, url, first, last)
-                ids.append(claim_id)
-                if created:
-                    name, kind, mention, cue, method, aliases = DEMO_SOURCES[index]
-                    source = db["sources"].lookup({"name": name, "kind": kind})
-                    for alias in [name, *aliases]:
-                        db["source_aliases"].insert({"source_id": source, "alias": alias}, ignore=True)
-                    db["attributions"].insert(
-                        {"claim_id": claim_id, "source_id": source, "mention": mention, "cue": cue, "method": method, "confidence": 0.9}
-                    )
-            _find_or_add_claim(db, claim_columns, *DEMO_UNSOURCED)
-            for later, origin, score, relation, distortions in DEMO_MATCHES:
-                db["claim_matches"].insert(
-                    {"claim_id": ids[later], "origin_claim_id": ids[origin], "score": score, "relation": relation, "distortions": json.dumps(distortions)}
-                )
-        if not next(db.query("select 1 from article_versions where version > 1 limit 1"), None):
-            article = next(db.query("select * from articles where site_name = 'Orbis Daily' limit 1"))
-            text = article["text"] + DEMO_CORRECTION
-            version = article["version"] + 1
-            fetched_at = _later_than(article["fetched_at"])
-            db["article_versions"].insert(
-                {"article_id": article["id"], "version": version, "fetched_at": fetched_at, "content_hash": "seeded-v2", "title": article["title"], "text": text}
-            )
-            db["articles"].update(article["id"], {"text": text, "version": version, "fetched_at": fetched_at, "content_hash": "seeded-v2"})
-    db.close()
-
-
-def _later_than(iso: str) -> str:
-    from datetime import datetime, timedelta
-
-    return (datetime.fromisoformat(iso.replace("Z", "+00:00")) + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _find_or_add_claim(db, claim_columns, url, first, last) -> tuple[int, bool]:
-    article = next(db.query("select id, text, version from articles where url = ?", [url]))
-    found = next(
-        db.query("select id from claims where article_id = ? and text like ? order by id limit 1", [article["id"], first + "%"]),
-        None,
-    )
-    if found:
-        return found["id"], False
-    start = article["text"].index(first)
-    end = article["text"].index(last, start) + len(last)
-    seq = next(db.query("select coalesce(max(seq), -1) + 1 as seq from claims where article_id = ?", [article["id"]]))["seq"]
-    row = {"article_id": article["id"], "seq": seq, "text": article["text"][start:end], "start": start, "end": end}
-    if "version" in claim_columns:
-        row["version"] = article["version"]
-    return db["claims"].insert(row).last_pk, True
+    page = sample_root().joinpath(*(RECRAWLED_URL.removeprefix("http://") + ".html").split("/"))  # the demo's URL -> file rule
+    html = page.read_text(encoding="utf-8")
+    end_of_body = '  </div>\n  <footer class="entry-footer">'
+    assert html.count(end_of_body) == 1, f"{page}: the article body no longer ends as expected"
+    saved = folder / "orbis-recrawled.html"
+    saved.write_text(html.replace(end_of_body, f"    <p>{CORRECTION}</p>\n{end_of_body}"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(path), "--base-url", RECRAWLED_URL, str(saved)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture(scope="session")
 def provenance_db(tmp_path_factory: pytest.TempPathFactory):
-    """The demo crawl (`provenance demo --no-serve`), stored at provenance.db, with a whole story in it.
+    """The demo crawl (`provenance demo --no-serve`), stored at provenance.db, then one article re-crawled
+    with a correction. Everything in it comes from the pipeline: claims, sources, matches, chains.
 
     Datasette names the database "provenance" after the file. Tests must not write to it.
     """
@@ -283,8 +194,9 @@ def provenance_db(tmp_path_factory: pytest.TempPathFactory):
 
     from provenance.cli import cli
 
-    path = tmp_path_factory.mktemp("published") / "provenance.db"
+    folder = tmp_path_factory.mktemp("published")
+    path = folder / "provenance.db"
     result = CliRunner().invoke(cli, ["demo", "--no-serve", "--db", str(path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    seed_demo_story(path)
+    recrawl_with_correction(path, folder)
     return path

@@ -18,7 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from playwright.sync_api import sync_playwright
+
+from provenance import publish, trace
 
 CHROMIUM = Path(os.environ.get("PROVENANCE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -79,31 +82,23 @@ def served(provenance_db: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         log.close()
 
 
-def chain_of(db: Path) -> tuple[int, list[dict]]:
-    """The claim with the longest chain through a number change, and its hops earliest first."""
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
+BLOG_URL = "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in"
+
+
+def chain_of(db: Path) -> tuple[int, list[trace.Hop]]:
+    """The blog's "Kestria sent another 5,000 soldiers" and its chain as `provenance trace` gives it, earliest first."""
+    database = sqlite_utils.Database(sqlite3.connect(f"file:{db}?mode=ro", uri=True), recursive_triggers=False)
     try:
-        def best(claim_id):
-            row = conn.execute("select origin_claim_id from claim_matches where claim_id = ? order by score desc, id limit 1", [claim_id]).fetchone()
-            return row[0] if row else None
-
-        def chain(claim_id):
-            ids = [claim_id]
-            while (origin := best(ids[-1])) is not None and origin not in ids:
-                ids.append(origin)
-            return ids[::-1]
-
-        candidates = [r[0] for r in conn.execute("select claim_id from claim_matches where distortions like '%number_changed%'")]
-        assert candidates, "no number_changed distortion in the demo database"
-        claim = max(candidates, key=lambda c: (len(chain(c)), -c))
-        hops = [
-            dict(conn.execute("select a.site_name from claims c join articles a on a.id = c.article_id where c.id = ?", [i]).fetchone())
-            for i in chain(claim)
-        ]
-        return claim, hops
+        found = list(
+            database.query(
+                "select c.id from claims c join articles a on a.id = c.article_id and c.version = a.version where a.url = ? and c.text like ?",
+                [BLOG_URL, "Kestria sent another 5,000 soldiers%"],
+            )
+        )
+        assert len(found) == 1, found
+        return found[0]["id"], trace.chain(database, found[0]["id"])
     finally:
-        conn.close()
+        database.close()
 
 
 def test_chain_page_in_chromium(served):
@@ -131,14 +126,24 @@ def test_chain_page_in_chromium(served):
             for index, hop in enumerate(hops):
                 card = cards.nth(index)
                 assert card.is_visible()
-                assert card.locator(".pv-outlet").inner_text() == hop["site_name"]
+                assert card.locator(".pv-outlet").inner_text() == hop.site_name
+                assert " ".join(card.locator(".pv-text").inner_text().split()) == " ".join(hop.text.split())
             assert cards.first.locator(".pv-tag-earliest").is_visible()
             assert cards.last.locator(".pv-tag-this").is_visible()
+            # The number that changed: painted in the blog's text, and spelt out "old → new" in the
+            # step above it and in the box at the top.
+            number = next(d for d in hops[-1].distortions if d["kind"] == "number_changed")
+            old, new = publish.distortion_sides(number["detail"])
             changed = page.locator("li.pv-this mark.pv-d-number_changed")
-            assert changed.count() >= 1 and changed.first.is_visible()
+            assert changed.count() >= 1 and changed.first.is_visible() and changed.first.inner_text() == new
             # The highlight is really painted: a coloured background, not just a class name.
             assert changed.first.evaluate("e => getComputedStyle(e).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
-            assert page.locator(".pv-glance").is_visible()
+            step = page.locator("li.pv-step").last
+            assert step.is_visible() and f"{old} → {new}" in step.inner_text()
+            glance = page.locator(".pv-glance")
+            assert glance.is_visible()
+            assert f"{old} → {new}" in glance.inner_text()
+            assert hops[0].site_name in glance.inner_text()
 
             page.screenshot(path=str(shot), full_page=True)
         finally:

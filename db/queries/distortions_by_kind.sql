@@ -20,7 +20,8 @@ select
 from distortions d
 join claims lc on lc.id = d.claim_id
 join articles la on la.id = lc.article_id
-join claims oc on oc.id = d.origin_claim_id
-join articles oa on oa.id = oc.article_id
+-- an "unsupported" claim has no earlier claim: its origin columns stay empty
+left join claims oc on oc.id = d.origin_claim_id
+left join articles oa on oa.id = oc.article_id
 where :kind = '' or d.kind = :kind
 order by d.kind, la.published desc, d.score desc

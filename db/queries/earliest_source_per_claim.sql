@@ -5,18 +5,25 @@
 --   longest chain of hops. Open claim_id for the chain page.
 with recursive
 best as (
+  -- each claim's primary origin, the rule of store.primary_origin (which trace.chain and the chain
+  -- pages follow): an explicit citation first, then the best score; a row with no origin (the
+  -- matcher's "unsupported") is no origin
   select m.claim_id, m.origin_claim_id
   from claim_matches m
   where m.id = (
-    select m2.id from claim_matches m2 where m2.claim_id = m.claim_id order by m2.score desc, m2.id limit 1
+    select m2.id from claim_matches m2
+    where m2.claim_id = m.claim_id and m2.origin_claim_id is not null
+    order by m2.basis = 'citation' desc, m2.score desc, m2.id
+    limit 1
   )
 ),
-walk(claim_id, current, depth) as (
-  select claim_id, claim_id, 0 from best
+walk(claim_id, current, depth, seen) as (
+  select claim_id, claim_id, 0, ',' || claim_id || ',' from best
   union all
-  select walk.claim_id, best.origin_claim_id, walk.depth + 1
+  -- as trace.chain: stop before a claim already on the path (a cycle)
+  select walk.claim_id, best.origin_claim_id, walk.depth + 1, walk.seen || best.origin_claim_id || ','
   from walk join best on best.claim_id = walk.current
-  where walk.depth < 50
+  where instr(walk.seen, ',' || best.origin_claim_id || ',') = 0
 ),
 root_of as (
   -- SQLite: the bare column comes from the row holding max(depth), the end of the walk
