@@ -128,12 +128,17 @@ def _paragraph_sentences(paragraph: str) -> list[tuple[int, int]]:
     return spans
 
 
+_ABBREVIATION = re.compile(r"^(?:(?:[A-Z][a-z]{0,4}\.|(?:[A-Z]\.){2,})\s*)+$")
+
+
 def _fix_spans(paragraph: str, spans: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
-    """blingfire splits after a closing quote that the speaker tag continues ('"...?" she asked.')."""
+    """blingfire splits after a closing quote that the speaker tag continues ('"...?" she asked.')
+    and after a title standing alone ("Lt." "Gen." "Ilhan Sorvenne said"): both are glued back."""
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         following = paragraph[start - offset:end - offset]
-        if merged and re.match(r"^[a-z(,;]", following):
+        previous = paragraph[merged[-1][0] - offset:merged[-1][1] - offset] if merged else ""
+        if merged and (re.match(r"^[a-z(,;]", following) or _ABBREVIATION.match(previous.strip())):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))

@@ -69,3 +69,12 @@ def test_hedges_and_quotes():
     assert claims.hedges("Up to 12,000 troops could be sent, reportedly.") == ("up to", "could", "reportedly")
     assert claims.hedges("Some officials met over the weekend.") == ()
     assert claims.quotes('He said: “We are ready.” She said "no way" twice.') == ("We are ready.", "no way")
+
+
+def test_a_title_blingfire_splits_off_is_glued_back_to_its_sentence():
+    text = "The figures came out on Tuesday. Lt. Gen. Ilhan Sorvenne said the units were new. The U.S. Army agreed."
+    assert [c.text for c in claims.split(text)] == [
+        "The figures came out on Tuesday.",
+        "Lt. Gen. Ilhan Sorvenne said the units were new.",
+        "The U.S. Army agreed.",
+    ]
