@@ -257,6 +257,9 @@ def demo(no_serve: bool, host: str, port: int, open_browser: bool, scrapers: tup
             target = f"stored: {link['target_title']}" if link["target_title"] else "not stored"
             label = "declared origin" if link["kind"] == "declared_origin" else f"link \"{link['anchor_text']}\""
             click.echo(f"  -> {label} {link['url']} ({target})")
+    start = pipeline.demo_start_url()
+    click.echo(f"\nWhere the claims of {start} come from:")
+    click.echo(safe_text(trace_mod.render(trace_mod.trace(database, start)), multiline=True))
     if summary.failed:
         for error in summary.errors:
             click.echo(f"Error: {safe_text(error)}", err=True)

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import islice
 from urllib.parse import urljoin, urlsplit, urlunsplit, parse_qsl, urlencode
 
 import courlan
@@ -47,6 +48,9 @@ _PUBLISHED_META = (
 class ExtractOptions:
     include_links: bool = True  # citation links are half of provenance
     min_chars: int = 80  # below this a page is a stub (a teaser, an error page), not an article
+    # Article pages have a few thousand elements. trafilatura's XPath work grows with the square of
+    # the count (20k paragraphs with a link each: 13 s, 50k: minutes), so a hostile page stops here.
+    max_elements: int = 30_000
 
 
 @dataclass(frozen=True)
@@ -88,18 +92,25 @@ class Article:
 def normalize_url(url: str) -> str:
     """One spelling per article: lower-case host, no fragment, no tracking parameters, sorted query."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return urlunsplit(parts._replace(fragment=""))
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)))
-    url = urlunsplit(parts._replace(query=query, fragment=""))
-    normalized = urlsplit((courlan.normalize_url(url) or url).split("#", 1)[0])
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return urlunsplit(parts._replace(fragment="")).strip()  # "x #top" -> "x", not "x "
+        query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)))
+        url = urlunsplit(parts._replace(query=query, fragment=""))
+        normalized = urlsplit((courlan.normalize_url(url) or url).split("#", 1)[0])
+    except ValueError:  # "http://[oops/" cannot be parsed: kept as given, and fetch says why it fails
+        return url
     # "https://host" and "https://host/" are one page; the slash form is what a browser requests.
     return urlunsplit(normalized._replace(path=normalized.path or "/"))
 
 
 def url_host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    """The URL's host, lowercased; "" when it has none or cannot be parsed."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def extract(page: Page, outlets: Outlets, options: ExtractOptions = ExtractOptions()) -> Article:
@@ -139,6 +150,9 @@ def _text_paragraphs(text: str) -> list[str]:
 
 
 def _from_html(page: Page, outlets: Outlets, options: ExtractOptions) -> Article:
+    tree = _parse(page.body)
+    if tree is not None and sum(1 for _ in islice(tree.iter(), options.max_elements + 1)) > options.max_elements:
+        raise ExtractionError(f"{page.final_url}: page too large to analyse (over {options.max_elements:,} HTML elements)")
     try:
         doc = trafilatura.bare_extraction(
             page.body,
@@ -158,7 +172,6 @@ def _from_html(page: Page, outlets: Outlets, options: ExtractOptions) -> Article
         # The headline repeated as the first block is the title, not body text.
         paragraphs = paragraphs[1:]
         anchors = [(i - 1, s, e, u, a) for i, s, e, u, a in anchors if i > 0]
-    tree = _parse(page.body)
     meta = {
         "title": doc.title,
         "author": doc.author,
@@ -190,8 +203,12 @@ def _blocks(body: etree._Element, base_url: str) -> tuple[list[str], list[tuple[
         for start, end, target in found:
             s, e = offsets[start], offsets[end]
             anchor = text[s:e].strip()
-            url = urljoin(base_url, target.strip())
-            if anchor and urlsplit(url).scheme in ("http", "https"):
+            try:
+                url = urljoin(base_url, target.strip())
+                scheme = urlsplit(url).scheme
+            except ValueError:  # a malformed href ("http://[oops/") is no citation
+                continue
+            if anchor and scheme in ("http", "https"):
                 lead = len(text[s:e]) - len(text[s:e].lstrip())
                 anchors.append((index, s + lead, s + lead + len(anchor), url, anchor))
     return paragraphs, anchors
@@ -311,7 +328,8 @@ def declared_origin(
 
 def _origin_url(mention: str, links: tuple[Link, ...], outlets: Outlets) -> str | None:
     if re.match(r"https?://", mention):
-        return normalize_url(mention.split()[0])
+        url = normalize_url(mention.split()[0])
+        return url if url_host(url) else None
     outlet = outlets.for_name(mention)
     if re.fullmatch(r"(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+/?", mention, re.I):
         domains: tuple[str, ...] = (bare_host(mention.rstrip("/")),)
@@ -344,7 +362,10 @@ def _canonical(tree: etree._Element | None, final_url: str) -> str | None:
     if tree is None:
         return None
     for href in tree.xpath("//link[@rel='canonical']/@href"):
-        url = normalize_url(urljoin(final_url, href))
+        try:
+            url = normalize_url(urljoin(final_url, href))
+        except ValueError:
+            continue
         if urlsplit(url).scheme not in ("http", "https"):
             continue
         if urlsplit(final_url).scheme == "file" or bare_host(url_host(url)) == bare_host(url_host(final_url)):

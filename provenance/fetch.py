@@ -16,6 +16,7 @@ import re
 import socket
 import ssl
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -24,14 +25,18 @@ from functools import cached_property
 from http.client import IncompleteRead, RemoteDisconnected
 from io import BytesIO
 from pathlib import Path
+from stat import S_ISREG
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import requests.adapters
 import urllib3
+import urllib3.connection
 from protego import Protego
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserException
 from warcio.warcwriter import WARCWriter
 
 from provenance import PROJECT_URL, __version__
@@ -160,6 +165,12 @@ class Fetcher:
     """Polite HTTP for one run: one session, robots.txt and per-host timing remembered.
 
     Not thread-safe: use one Fetcher per thread (per-host pacing assumes one caller).
+
+    `resolve` (host -> addresses) is the DNS the address guard asks. Connections then go to the
+    address the guard vetted, never to a second DNS answer, so a name that re-resolves to
+    127.0.0.1 after the check (DNS rebinding) cannot slip through. `connect_to` (vetted address
+    -> address to dial) is for tests: it routes a public-looking address to a port on 127.0.0.1.
+    Neither applies with `allow_private` or a proxy, where nothing is vetted.
     """
 
     def __init__(
@@ -168,9 +179,12 @@ class Fetcher:
         *,
         resolve: Callable[[str], list[str]] | None = None,
         host_delays: Mapping[str, float] | None = None,
+        connect_to: Callable[[str], str] | None = None,
     ) -> None:
         self.settings = settings
         self._resolve = resolve or _getaddrinfo
+        self._connect_to = connect_to
+        self._pins: dict[str, str] = {}  # host -> the address the guard vetted for it
         self._host_delays = {_bare_host(h): d for h, d in (host_delays or {}).items()}
         self._agent = _product_token(settings.user_agent)
         self._robots: dict[str, Protego | str | None] = {}  # origin -> rules, allow-all, or why not
@@ -182,6 +196,9 @@ class Fetcher:
         self._session.trust_env = False
         if settings.proxy:
             self._session.proxies = {"http": settings.proxy, "https": settings.proxy}
+        adapter = _PinnedAdapter(self._destination)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
         self._session.headers.update(
             {"User-Agent": settings.user_agent,
              "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}
@@ -223,14 +240,14 @@ class Fetcher:
             self._admit(current, attempts)
             reply = self._get(current, conditional, attempts, page=True)
             if reply.status in REDIRECT_STATUSES:
-                current = urljoin(current, reply.headers["Location"])
+                current = _redirect(current, reply.headers["Location"], attempts)
                 continue
             if reply.status == 304 and conditional:
                 return FetchResult(url, None, tuple(attempts), not_modified=True)
             if not 200 <= reply.status < 300:
-                raise FetchError(f"HTTP {reply.status}")
+                raise _failed(attempts, f"HTTP {reply.status}")
             return FetchResult(url, replace(reply, url=url), tuple(attempts))
-        raise FetchError(f"too many redirects (over {self.settings.max_redirects})")
+        raise _failed(attempts, f"too many redirects (over {self.settings.max_redirects})")
 
     def _admit(self, url: str, attempts: list[Attempt]) -> None:
         """Refuse `url` before any request to it: scheme, address, robots.txt."""
@@ -247,7 +264,10 @@ class Fetcher:
             raise
 
     def _check_address(self, url: str) -> None:
-        scheme = urlsplit(url).scheme.lower()
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError as e:  # "http://[oops/"
+            raise FetchError(f"invalid URL {url}: {e}") from e
         if scheme not in ("http", "https"):
             raise FetchError(f"unsupported URL scheme {scheme or '(none)'}: {url}")
         host = _connect_host(url)
@@ -258,6 +278,7 @@ class Fetcher:
             kind = _blocked_kind(literal)
             if kind:
                 raise BlockedAddress(f"refused {url}: {literal} is {_a(kind)} address{_HINT}")
+            self._pins[_pin_key(host)] = str(literal)
             return
         try:
             addresses = self._resolve(host)
@@ -274,6 +295,16 @@ class Fetcher:
                 raise BlockedAddress(
                     f"refused {url}: {host} resolves to {ip}, {_a(kind)} address{_HINT}"
                 )
+        self._pins[_pin_key(host)] = addresses[0].split("%")[0]
+
+    def _destination(self, host: str) -> str | None:
+        """The address to dial for `host`: the vetted one, or None to let urllib3 resolve it."""
+        if self.settings.allow_private or self.settings.proxy:
+            return None
+        pinned = self._pins.get(_pin_key(host))
+        if pinned is None:  # every hop is vetted before it is requested, so this is a bug
+            raise BlockedAddress(f"refused to connect to {host}: its address was never checked")
+        return self._connect_to(pinned) if self._connect_to else pinned
 
     def _obey_robots(self, url: str, attempts: list[Attempt]) -> None:
         parts = urlsplit(url)
@@ -299,7 +330,7 @@ class Fetcher:
                 reply = self._get(url, {}, attempts, page=False)
                 if reply.status not in REDIRECT_STATUSES:
                     break
-                url = urljoin(url, reply.headers["Location"])
+                url = _redirect(url, reply.headers["Location"], attempts)
             else:
                 return None  # RFC 9309 2.3.1.2: too many redirects counts as unavailable (4xx)
         except FetchError as e:
@@ -371,8 +402,14 @@ class Fetcher:
         deadline: float,
     ) -> tuple[int, dict[str, str]]:
         """Send the request and read the body only when it is wanted: status and headers."""
-        with self._session.get(url, headers=headers, stream=True, allow_redirects=False,
-                               timeout=self.settings.timeout) as resp:
+        try:
+            resp = self._session.get(url, headers=headers, stream=True, allow_redirects=False,
+                                     timeout=self.settings.timeout)
+        except ValueError as e:
+            # requests parses a redirect's Location even when not following it, and a Location
+            # such as "http://[oops/" raises ValueError there, before we see the status.
+            raise FetchError(f"invalid URL in the server's reply ({e})") from e
+        with resp:
             progress.status = resp.status_code
             reply_headers = dict(resp.headers)
             if resp.status_code in REDIRECT_STATUSES and "Location" not in resp.headers:
@@ -427,6 +464,72 @@ class Fetcher:
 
 
 _HINT = " (use --allow-private to allow it)"
+
+
+def _failed(attempts: list[Attempt], error: str) -> FetchError:
+    """The error that ends a fetch, also put on its last Attempt so `fetches` shows why it failed."""
+    if attempts and attempts[-1].error is None:
+        attempts[-1] = replace(attempts[-1], error=error)
+    return FetchError(error)
+
+
+def _redirect(url: str, location: str, attempts: list[Attempt]) -> str:
+    """Where a redirect from `url` leads; a Location that cannot be parsed ends the fetch."""
+    try:  # HTTP headers arrive as Latin-1; servers send an IRI's UTF-8 bytes (as requests assumes)
+        location = location.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    try:
+        target = urljoin(url, location)
+        urlsplit(target)
+    except ValueError as e:
+        raise _failed(attempts, f"invalid redirect to {location!r} ({e})") from e
+    return target
+
+
+def _pin_key(host: str) -> str:
+    return host.strip("[]").rstrip(".").lower()
+
+
+class _PinnedConnection:
+    """Mixin for urllib3 connections: dial the address `_destination(host)` names, if any.
+
+    Only the TCP connect changes: the Host header, TLS SNI and certificate checks keep the name.
+    """
+
+    _destination: Callable[[str], str | None]
+
+    def _new_conn(self) -> socket.socket:
+        address = self._destination(self._dns_host)  # type: ignore[attr-defined]
+        if address is None:
+            return super()._new_conn()  # type: ignore[misc]
+        host, self._dns_host = self._dns_host, address  # type: ignore[attr-defined]
+        try:
+            return super()._new_conn()  # type: ignore[misc]
+        finally:
+            self._dns_host = host
+
+
+class _PinnedAdapter(requests.adapters.HTTPAdapter):
+    """A requests adapter whose direct (unproxied) connections go through `_PinnedConnection`."""
+
+    def __init__(self, destination: Callable[[str], str | None]) -> None:
+        pins = {"_destination": staticmethod(destination)}
+        http_conn = type("PinnedHTTPConnection",
+                         (_PinnedConnection, urllib3.connection.HTTPConnection), pins)
+        https_conn = type("PinnedHTTPSConnection",
+                          (_PinnedConnection, urllib3.connection.HTTPSConnection), pins)
+        self._pool_classes = {
+            "http": type("PinnedHTTPPool", (urllib3.HTTPConnectionPool,),
+                         {"ConnectionCls": http_conn}),
+            "https": type("PinnedHTTPSPool", (urllib3.HTTPSConnectionPool,),
+                          {"ConnectionCls": https_conn}),
+        }
+        super().__init__()
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+        self.poolmanager.pool_classes_by_scheme = self._pool_classes
 
 
 def _getaddrinfo(host: str) -> list[str]:
@@ -638,6 +741,9 @@ def _read_file(path: Path, url: str | None) -> Iterator[Page | Unreadable]:
     suffix = _suffix(path)
     try:
         stat = path.stat()
+        if not S_ISREG(stat.st_mode):  # a FIFO or a device would block the read or never end
+            yield Unreadable(str(path), "not a regular file")
+            return
         if stat.st_size == 0:
             yield Unreadable(str(path), "empty file")
             return
@@ -685,11 +791,25 @@ def _read_warc(path: Path, modified: str) -> Iterator[Page | Unreadable]:
             if fh.read(64).strip():
                 raise _Corrupt("data after the last complete record cannot be read")
     except Exception as e:  # noqa: BLE001 - any parser failure on a damaged file is a bad input
-        reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-        if "non-chunked gzip" in reason:  # gzipped whole instead of record by record
-            reason = "gzipped as one block; `warcio recompress IN OUT` makes it readable"
         counted = f"{records} record{'' if records == 1 else 's'}"
-        yield Unreadable(str(path), f"truncated or corrupt WARC after {counted}: {reason}")
+        yield Unreadable(str(path), f"truncated or corrupt WARC after {counted}: {_warc_problem(e)}")
+
+
+def _warc_problem(e: Exception) -> str:
+    """One readable line for what warcio (or our own check) found wrong with a WARC."""
+    text = str(e).strip()
+    if isinstance(e, _Corrupt):
+        return text
+    if "non-chunked gzip" in text:  # gzipped whole instead of record by record
+        return "gzipped as one block; `warcio recompress IN OUT` makes it readable"
+    if isinstance(e, (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError)):
+        # warcio quotes the offending line, which is binary garbage in a damaged gzip member.
+        what, _, line = text.splitlines()[0].partition(", first line: ") if text else ("", "", "")
+        what = what or type(e).__name__
+        return f"{what} ({line[:80]})" if line and line.isprintable() else what
+    # warcio trips over its own assumptions (a response record with no WARC-Target-URI, a
+    # block that is not HTTP) with AttributeError, ValueError and the like: say so plainly.
+    return "a record's headers cannot be parsed (missing WARC-Target-URI, or no HTTP status line)"
 
 
 def _warc_page(record: ArcWarcRecord, modified: str) -> Page | None:
@@ -740,11 +860,15 @@ def write_warc(out: str | Path, pages: Iterable[Page]) -> int:
                 reason = http.HTTPStatus(page.status).phrase
             except ValueError:
                 reason = ""
+            # Readers (warcio among them) look for HTTP headers only after "http://" or
+            # "https://" in lower case; "HTTP://x" is the same URL and would come back empty.
+            scheme, colon, rest = page.url.partition(":")
+            target = scheme.lower() + colon + rest
             warc_headers = {"WARC-Date": page.fetched_at}
-            if page.final_url != page.url:
+            if page.final_url != target:
                 warc_headers[_FINAL_URL_HEADER] = page.final_url
             record = writer.create_warc_record(
-                page.url, "response", payload=BytesIO(page.body), length=len(page.body),
+                target, "response", payload=BytesIO(page.body), length=len(page.body),
                 http_headers=StatusAndHeaders(f"{page.status} {reason}".strip(), headers,
                                               protocol="HTTP/1.1"),
                 warc_headers_dict=warc_headers,
