@@ -684,6 +684,9 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
     outlet = outlets.for_name(mention) or outlets.for_name(bare)
     if outlet:
         return _outlet_source(outlet), Method.EXPLICIT, None, None
+    listed = outlets.source_named(mention) or outlets.source_named(bare)
+    if listed:
+        return Source(listed.name, SourceKind(listed.kind), listed.aliases), Method.EXPLICIT, titles, None
     if {w.lower() for w in bare.split()} & _OUTLET_WORDS and not {w.lower() for w in bare.split()} & _ORG_WORDS:
         return Source(re.sub(r"^The\s+", "", bare), SourceKind.OUTLET), Method.EXPLICIT, None, None
     of_org = re.match(r"^(?P<person>.+?)\s+(?:of|from|at)\s+(?:the\s+)?(?P<org>[A-Z].+)$", bare)
@@ -719,6 +722,9 @@ def _organization(text: str, register: _Register, outlets: Outlets) -> Source:
     outlet = outlets.for_name(name)
     if outlet:
         return _outlet_source(outlet)
+    listed = outlets.source_named(text) or outlets.source_named(name)
+    if listed:
+        return Source(listed.name, SourceKind(listed.kind), tuple(dict.fromkeys(listed.aliases + tuple(aliases))))
     short = acronym(name)
     if short and short not in aliases and len(name.split()) > 1:
         aliases.append(short)

@@ -259,7 +259,7 @@ def _score_seed(entry: dict, found: list[claims.Claim], attributions: list[attri
     rows = [
         any(a.source.name == "Joint Chiefs of Staff" and a.cue == "as reported by" and "JCS" in a.source.aliases for a in sources_of("3,000 additional soldiers")),
         any(a.source.name == "Volodymyr Zelensky" and a.source.kind == "person" for a in sources_of("4,000 casualties")),
-        any(a.source.name == "Kyrylo Budanov" and a.organization is not None and "intelligence" in a.organization.name for a in sources_of("lack of combat experience")),
+        any(a.source.name == "Kyrylo Budanov" and a.organization is not None and "intelligence" in a.organization.name.lower() for a in sources_of("lack of combat experience")),
         any(a.source.name == "Joint Chiefs of Staff" and a.method == attribute.Method.INHERITED for a in sources_of("170 mm")),
         sources_of("12,000 North Korean troops") == [] and any("12,000" in c.text for c in found),
         any(a.method == attribute.Method.ARTICLE and a.source.name == "Kyiv Independent" for a in attributions),

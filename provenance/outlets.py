@@ -16,6 +16,8 @@ from pathlib import Path
 from .errors import OutletError
 
 DEFAULT_FILE = "default.toml"
+SOURCES_FILE = "sources.toml"  # other names of the sources news cites: data, never code
+_SOURCE_KINDS = ("person", "organization", "outlet", "document", "anonymous")
 # A footer or dateline is a short line; a long one that happens to start with "Source:" is prose.
 MAX_QUIRK_LINE = 120
 
@@ -61,14 +63,26 @@ class Outlet:
 
 
 @dataclass(frozen=True)
+class KnownSource:
+    name: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Outlets:
     outlets: tuple[Outlet, ...]
     origin_patterns: tuple[re.Pattern[str], ...] = ()
     dateline_patterns: tuple[re.Pattern[str], ...] = ()
+    sources: tuple[KnownSource, ...] = ()
     _by_domain: dict[str, Outlet] = field(default_factory=dict, repr=False, compare=False)
     _by_name: dict[str, Outlet] = field(default_factory=dict, repr=False, compare=False)
+    _sources_by_name: dict[str, KnownSource] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        for source in self.sources:
+            for name in (source.name, *source.aliases):
+                self._sources_by_name.setdefault(_name_key(name), source)
         for outlet in self.outlets:
             for domain in outlet.domains:
                 self._by_domain.setdefault(bare_host(domain), outlet)
@@ -86,6 +100,10 @@ class Outlets:
 
     def for_name(self, name: str) -> Outlet | None:
         return self._by_name.get(_name_key(name))
+
+    def source_named(self, name: str) -> KnownSource | None:
+        """A source from sources.toml that `name` is one of the names of."""
+        return self._sources_by_name.get(_name_key(name))
 
     def host_delays(self) -> dict[str, float]:
         delays: dict[str, float] = {}
@@ -126,6 +144,20 @@ def _check(path: str, data: dict) -> None:
         raise OutletError(f"{path}: kind must be \"outlet\" or \"organization\"")
     if "delay" in data and data["delay"] < 0:
         raise OutletError(f"{path}: delay must not be negative")
+
+
+def _sources(path: str, data: dict) -> list[KnownSource]:
+    if set(data) - {"source"} or not isinstance(data.get("source", []), list):
+        raise OutletError(f"{path}: expected only [[source]] tables")
+    found = []
+    for entry in data.get("source", []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or entry.get("kind") not in _SOURCE_KINDS:
+            raise OutletError(f"{path}: each [[source]] needs a name and a kind ({', '.join(_SOURCE_KINDS)})")
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise OutletError(f"{path}: aliases of {entry['name']!r} must be a list of strings")
+        found.append(KnownSource(entry["name"], entry["kind"], tuple(aliases)))
+    return found
 
 
 def _outlet(path: str, data: dict) -> Outlet:
@@ -175,8 +207,12 @@ def load(extra: Iterable[str | Path] = ()) -> Outlets:
     outlets: dict[str, Outlet] = {}
     origin: list[str] = []
     dateline: list[str] = []
+    sources: list[KnownSource] = []
     for name, text in _files(extra):
         data = _read(name, text)
+        if Path(name).name == SOURCES_FILE:
+            sources += _sources(name, data)
+            continue
         if Path(name).name == DEFAULT_FILE:
             _check(name, data)
             origin += data.get("origin_patterns", [])
@@ -190,4 +226,5 @@ def load(extra: Iterable[str | Path] = ()) -> Outlets:
         outlets=tuple(outlets.values()),
         origin_patterns=tuple(re.compile(p, re.IGNORECASE) for p in dict.fromkeys(origin)),
         dateline_patterns=tuple(re.compile(p) for p in dict.fromkeys(dateline)),
+        sources=tuple(sources),
     )

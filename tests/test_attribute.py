@@ -28,7 +28,9 @@ def test_the_seed_article_gives_every_row_of_the_worked_example():
     assert "JCS" in jcs.source.aliases and jcs.mention == "South Korea’s Joint Chiefs of Staff"
     assert by_text["This development follows President V"] == [("Volodymyr Zelensky", "person", "statement indicating", "explicit")]
     budanov = next(a for a in result if a.source.name == "Kyrylo Budanov")
-    assert (budanov.cue, budanov.role, budanov.organization.name) == ("suggested", "Ukraine’s military intelligence chief", "Ukraine's military intelligence")
+    # "Ukraine's military intelligence" is one of the names scrapers/sources.toml lists for the HUR
+    assert (budanov.cue, budanov.role, budanov.organization.name) == ("suggested", "Ukraine’s military intelligence chief", "Main Directorate of Intelligence")
+    assert "Ukraine's military intelligence" in budanov.organization.aliases
     assert by_text["The report further highlights that N"] == [("Joint Chiefs of Staff", "organization", "highlights", "inherited")]
     assert by_text["Notably, up to 12,000 North Korean t"] == []
     article_level = {(a.source.name, a.source.kind.value) for a in result if a.method == "article"}

@@ -46,3 +46,18 @@ def test_invalid_definitions_say_what_is_wrong(tmp_path, text, message):
 def test_a_missing_folder_is_an_error(tmp_path):
     with pytest.raises(OutletError, match="no such folder"):
         outlets.load([tmp_path / "nope"])
+
+
+def test_listed_sources_resolve_their_other_names_and_a_user_file_adds_more(tmp_path):
+    assert outlets.load().source_named("HUR").name == "Main Directorate of Intelligence"
+    (tmp_path / "sources.toml").write_text('[[source]]\nname = "Harbour Police"\nkind = "organization"\naliases = ["HPD"]\n')
+    loaded = outlets.load([tmp_path])
+    assert loaded.source_named("the HPD").name == "Harbour Police"
+    assert loaded.source_named("JCS").name == "Joint Chiefs of Staff"  # the shipped list is still there
+
+
+def test_an_invalid_sources_file_says_what_is_wrong(tmp_path):
+    (tmp_path / "sources.toml").write_text('[[source]]\nname = "X"\nkind = "planet"\n')
+    with pytest.raises(OutletError) as e:
+        outlets.load([tmp_path])
+    assert str(e.value) == f"{tmp_path / 'sources.toml'}: each [[source]] needs a name and a kind (person, organization, outlet, document, anonymous)"

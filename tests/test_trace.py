@@ -44,7 +44,7 @@ def test_the_seed_is_stored_with_the_worked_example(seeded):
     aliases = {r["alias"] for r in db.query("select alias from source_aliases a join sources s on s.id = a.source_id where s.name = 'Joint Chiefs of Staff'")}
     assert "JCS" in aliases
     budanov = next(db.query("select t.role, o.name from attributions t join sources s on s.id = t.source_id join sources o on o.id = t.organization_id where s.name = 'Kyrylo Budanov'"))
-    assert budanov["name"] == "Ukraine's military intelligence"
+    assert budanov["name"] == "Main Directorate of Intelligence"  # the HUR, by its listed alias
     kursk = next(db.query("select id from claims where text like '%12,000 North Korean troops%'"))["id"]
     assert [r["method"] for r in db.query("select method from attributions where claim_id = ?", [kursk])] == ["article"]
 
@@ -65,7 +65,7 @@ def test_trace_human_output_and_stdin(seeded):
     _, path = seeded
     result = CliRunner().invoke(cli, ["trace", "-", "--db", str(path)], input=f"{URL}\n", catch_exceptions=False)
     assert result.exit_code == 0
-    assert 'source: Kyrylo Budanov (Ukraine’s military intelligence chief) of Ukraine\'s military intelligence [person] "suggested"' in result.output
+    assert 'source: Kyrylo Budanov (Ukraine’s military intelligence chief) of Main Directorate of Intelligence [person] "suggested"' in result.output
     assert "source: Joint Chiefs of Staff [organization, inherited] \"highlights\"" in result.output
 
 
