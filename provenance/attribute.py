@@ -186,6 +186,7 @@ _TITLES = (
     "Lt. Gen.", "Maj. Gen.", "Brig. Gen.", "Gen", "CEO", "Chief Executive", "Founder", "MP", "Senior", "Former",
     "former", "Acting", "acting",
 )
+_LONG_TITLES = sorted((t for t in _TITLES if " " in t), key=len, reverse=True)
 # Words of multi-word titles that are not titles alone ("Health" in "Health Minister").
 _TITLE_WORDS = {w for t in _TITLES for w in t.split()} - {"of", "State", "Defence", "Defense", "Finance", "Interior", "Health", "Foreign", "Vice", "Prime", "Supreme", "Crown"}
 _ORG_WORDS = {
@@ -249,6 +250,8 @@ _ROLE_NOUNS = (
     "analyst", "officer", "executive", "ceo", "founder", "manager", "researcher", "professor", "editor",
     "correspondent", "reporter", "ambassador", "envoy", "governor", "mayor", "deputy", "member", "general",
     "coordinator", "representative", "strategist", "scientist", "lawyer", "attorney", "prosecutor", "judge",
+    "master", "harbourmaster", "harbormaster", "coroner", "sheriff", "superintendent", "inspector", "ranger",
+    "warden", "captain", "skipper", "mayor", "councillor", "councilor", "headteacher", "principal", "curator",
 )
 _LEADING_FILLERS = re.compile(
     r"^(?:(?:but|and|yet|so|however|meanwhile|separately|moreover|also|still|now|earlier|later|then|instead|"
@@ -563,8 +566,15 @@ def _head(key: str) -> str:
 def _strip_titles(name: str) -> tuple[str, str | None]:
     """"President Volodymyr Zelensky" -> ("Volodymyr Zelensky", "President");
     "Velmoran President Mirko Dalsavin" -> ("Mirko Dalsavin", "Velmoran President")."""
+    for title in _LONG_TITLES:  # "Secretary of State Marco Ruiz"
+        if name.startswith(title + " ") and _looks_like_person(name[len(title) + 1:]):
+            return name[len(title) + 1:], title
     words = name.split()
-    last_title = max((i for i, w in enumerate(words[:-1]) if w in _TITLE_WORDS or w.rstrip(".") + "." in _TITLE_WORDS), default=-1)
+    last_title = max(
+        (i for i, w in enumerate(words[:-1])
+         if w in _TITLE_WORDS or w.rstrip(".") + "." in _TITLE_WORDS or w.lower().strip(".,") in _ROLE_NOUNS),
+        default=-1,
+    )  # "Harbour master Tom Ashby": a role noun, however written, ends the title too
     rest = words[last_title + 1:]
     if last_title < 0 or {w.lower().strip(".,") for w in rest} & (_ORG_WORDS | {"of", "for", "and"}):
         return name, None  # "General Staff", "Secretary of State": an office, not a titled person
@@ -597,6 +607,8 @@ def _organization_of(role: str) -> str | None:
 
 def _looks_like_person(name: str) -> bool:
     words = name.split()
+    if not words or words[0] in ("The", "A", "An") or all(w in _TITLE_WORDS or w.lower() in _ROLE_NOUNS for w in words):
+        return False  # "The Secretary of State" is an office
     if not words or not all(w[0].isupper() for w in words if w.lower() not in {"de", "van", "von", "bin", "al", "da", "del", "la", "le", "der", "ibn"}):
         return False
     lower = {w.lower().strip(".,") for w in words}
@@ -669,6 +681,9 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
     if not proper:
         if head in _DOC_HEADS:
             return Source(mention, SourceKind.DOCUMENT), Method.EXPLICIT, None, None
+        if head in _ROLE_NOUNS:
+            # "the harbour master said", nobody named before: an official unnamed, not a guess at who
+            return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.ANONYMOUS), Method.EXPLICIT, None, None
         if head in _ORG_WORDS:
             return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.ORGANIZATION), Method.EXPLICIT, None, None
         return None

@@ -42,12 +42,12 @@ class MatchSettings:
     threshold: float = 0.45
     # A candidate inside an article the claim's article cites gets this much benefit of the doubt,
     # and one inside an article linked from the claim itself ("as [PulseBriefs reported](url)") more.
-    citation_bonus: float = 0.05
+    citation_bonus: float = 0.08
     link_bonus: float = 0.12
     # A rewrite tends to rewrite one article: among close candidates, the one its siblings came from.
     affinity_bonus: float = 0.06
     # A cited candidate is preferred to a better text match only when it is nearly as good.
-    citation_margin: float = 0.15
+    citation_margin: float = 0.22
     top: int = 5  # candidates kept for `trace --top`
 
 
