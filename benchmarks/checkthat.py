@@ -108,7 +108,7 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]+$")
 def file_text(v: VClaim, title: str) -> str:
     if title == "sentence":
         head = v.title.strip()
-        head = head[:-1].rstrip() + "." if head.endswith("?") else head if head.endswith((".", "!")) else head + "."
+        head = head if head.endswith((".", "!")) else head.rstrip("?:;, ") + "."
         return f"{head}\n\n{v.vclaim.strip()}\n"
     return f"{v.title.strip()}\n\n{v.vclaim.strip()}\n"
 
@@ -442,6 +442,10 @@ def main() -> None:
                 raise SystemExit(f"trace answers out of order: sent {text!r}, got {answer['query']!r}")
             matches = answer["claims"][0]["matches"] if answer["claims"] else []
             ours_ranked[tid] = distinct([vclaim_of(m["article_url"]) for m in matches])[:K]
+        known = {v.id for v in chosen}
+        strays = {vid for ranked in ours_ranked.values() for vid in ranked} - known
+        if strays:
+            print(f"warning: {len(strays)} matched article URLs name no vclaim of this run, e.g. {sorted(strays)[:3]}")
 
         index_started = time.perf_counter()
         conn = bm25_index(chosen, bm25_db, args.title)

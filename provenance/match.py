@@ -49,6 +49,10 @@ class MatchSettings:
     # A cited candidate is preferred to a better text match only when it is nearly as good.
     citation_margin: float = 0.22
     top: int = 5  # candidates kept for `trace --top`
+    # A claim typed by a journalist is short and informal: list candidates down to this score (the
+    # chain still needs the threshold), and let the full-text rank break near-ties.
+    free_text_floor: float = 0.3
+    full_text_weight: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,14 @@ def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
 # --- choosing the origin --------------------------------------------------------------------
 
 
-def rank(claim: ClaimView, candidates: Iterable[ClaimView], settings: MatchSettings = MatchSettings()) -> list[tuple[float, ClaimView]]:
+def rank(
+    claim: ClaimView,
+    candidates: Iterable[ClaimView],
+    settings: MatchSettings = MatchSettings(),
+    *,
+    floor: float | None = None,
+    text_rank: dict[int, int] | None = None,
+) -> list[tuple[float, ClaimView]]:
     """Candidates scored, best first. Bonuses for citations and for the article the claim's siblings
     came from order close candidates, but never lift a candidate whose words alone fall short."""
     scored = []
@@ -252,7 +263,9 @@ def rank(claim: ClaimView, candidates: Iterable[ClaimView], settings: MatchSetti
             score = min(1.0, score + settings.link_bonus)
         elif candidate.article_id in claim.cited_articles:
             score = min(1.0, score + settings.citation_bonus)
-        if score < settings.threshold:
+        if text_rank and candidate.claim_id in text_rank:
+            score = min(1.0, score + settings.full_text_weight / (1 + text_rank[candidate.claim_id]))
+        if score < (settings.threshold if floor is None else floor):
             continue
         if candidate.article_id == claim.favoured_article:
             score = min(1.0, score + settings.affinity_bonus)

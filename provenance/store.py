@@ -709,6 +709,24 @@ def _favoured_article(db: Database, article_id: int) -> int | None:
     return rows[0]["article_id"] if rows and total >= 3 and rows[0]["n"] * 2 > total else None
 
 
+def full_text_ids(
+    db: Database, text: str, *, limit: int = 30, article_id: int | None = None, when: str = "", params: list | None = None
+) -> list[int]:
+    """Current claims ranked by BM25 against the content words of `text`, best first."""
+    terms = match.search_terms(text)
+    if not terms:
+        return []
+    query = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+    return [
+        r["id"]
+        for r in db.query(
+            f"select c.id from claims_fts f join claims c on c.rowid = f.rowid {_CURRENT} "
+            f"where claims_fts match ? and c.article_id is not ? {when} order by bm25(claims_fts) limit ?",
+            [query, article_id, *(params or []), limit],
+        )
+    ]
+
+
 def candidate_ids(db: Database, view: match.ClaimView, *, earlier: bool | None = True, limit: int = 30) -> list[int]:
     """Claims that might be `view`'s origin (earlier=True), its derivatives (False) or either (None):
     full-text hits, shared numbers, shared MinHash bands, and the claims of articles it cites."""
@@ -719,15 +737,7 @@ def candidate_ids(db: Database, view: match.ClaimView, *, earlier: bool | None =
         params.append(view.published)
     other = "and c.article_id is not ?"
     found: dict[int, None] = {}
-    terms = match.search_terms(view.text)
-    if terms:
-        query = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
-        for r in db.query(
-            f"select c.id from claims_fts f join claims c on c.rowid = f.rowid {_CURRENT} "
-            f"where claims_fts match ? {other} {when} order by bm25(claims_fts) limit ?",
-            [query, view.article_id, *params, limit],
-        ):
-            found[r["id"]] = None
+    found.update(dict.fromkeys(full_text_ids(db, view.text, limit=limit, article_id=view.article_id, when=when, params=params)))
     values = sorted({q.value for q in view.quantities if q.value >= 10})
     if values:
         marks = ",".join("?" * len(values))

@@ -169,8 +169,10 @@ def _free_text(db: Database, text: str, top: int, settings: match_stage.MatchSet
     view = match_stage.ClaimView(
         claim_id=None, article_id=None, text=text, quantities=claims_stage.quantities(text), hedges=claims_stage.hedges(text)
     )
-    candidates = store.claim_views(db, store.candidate_ids(db, view, earlier=None, limit=50))
-    ranked = [(s, c) for s, c in match_stage.rank(view, candidates, settings) if s >= settings.threshold][:top]
+    ids = store.candidate_ids(db, view, earlier=None, limit=50)
+    full_text = {claim_id: position for position, claim_id in enumerate(store.full_text_ids(db, text, limit=50))}
+    candidates = store.claim_views(db, ids)
+    ranked = match_stage.rank(view, candidates, settings, floor=settings.free_text_floor, text_rank=full_text)[:top]
     rows = store.claim_rows(db, [c.claim_id for _, c in ranked])
     listed = [
         Candidate(
@@ -184,7 +186,9 @@ def _free_text(db: Database, text: str, top: int, settings: match_stage.MatchSet
         )
         for score, c in ranked
     ]
-    best = chain(db, ranked[0][1].claim_id) if ranked else []
+    # The full-text rank orders near-ties; only the words themselves can make a claim traceable.
+    traceable = ranked and match_stage.similarity(view, ranked[0][1]) >= settings.threshold
+    best = chain(db, ranked[0][1].claim_id) if traceable else []
     return ClaimTrace(claim_id=None, article_url=None, text=text, matches=listed, chain=best)
 
 
@@ -218,6 +222,8 @@ def render(answer: Answer) -> str:
             lines.append(f"   earliest: {first.site_name or first.article_url} {(first.published or 'undated')[:10]}, source: {said}")
             for m in claim.matches:
                 lines.append(f"   match {m.score:.2f} {(m.published or 'undated')[:10]} {m.article_url}: {m.text}")
-        elif claim.claim_id is None and not claim.matches:
-            lines.append("   no stored claim matches this")
+        elif claim.claim_id is None:
+            lines.append("   no stored claim matches this" + (" well enough to trace; nearest candidates:" if claim.matches else ""))
+            for m in claim.matches:
+                lines.append(f"   candidate {m.score:.2f} {(m.published or 'undated')[:10]} {m.article_url}: {m.text}")
     return "\n".join(lines)
