@@ -274,11 +274,15 @@ def rank(
 
 
 def match(claim: ClaimView, candidates: Iterable[ClaimView], settings: MatchSettings = MatchSettings()) -> list[Match]:
-    """The claim's origin, explicit citations first: the best candidate over the threshold inside
-    its article's declared origin, else inside an article the claim links to, else one its article
-    cites ("citation"); else the best anywhere ("text"). When text and citation disagree, both are
-    kept, the citation first."""
-    ranked = rank(claim, candidates, settings)
+    """The claim's origin among `candidates` (see `choose`)."""
+    return choose(claim, rank(claim, candidates, settings), settings)
+
+
+def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: MatchSettings = MatchSettings()) -> list[Match]:
+    """The origin among ranked candidates, explicit citations first: the best candidate over the
+    threshold inside its article's declared origin, else inside an article the claim links to, else
+    one its article cites ("citation"); else the best anywhere ("text"). When text and citation
+    disagree, both are kept, the citation first."""
     if not ranked:
         return []
     best_score, best = ranked[0]

@@ -275,7 +275,9 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
             affected[view.claim_id] = None
             affected.update(dict.fromkeys(store.candidate_ids(db, view, earlier=False)))
     # Two passes: what an article's other claims matched (which article it mostly rewrites, whether
-    # it is a derivative at all) is only known once each has been matched once.
+    # it is a derivative at all) is only known once each has been matched once. The candidates
+    # themselves do not change between passes: looked up once.
+    candidate_ids: dict[int, list[int]] = {}
     for final in (False, True):
         derivative: dict[int, bool] = {}
         views = {v.claim_id: v for v in store.claim_views(db, list(affected))}  # one read a claim a pass
@@ -286,9 +288,10 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
             return [views[i] for i in ids if i in views]
 
         for view in list(views.values()):
-            candidates = viewed(store.candidate_ids(db, view, earlier=True))
-            ranked = match_stage.rank(view, candidates, settings)
-            found = match_stage.match(view, candidates, settings)
+            if view.claim_id not in candidate_ids:
+                candidate_ids[view.claim_id] = store.candidate_ids(db, view, earlier=True)
+            ranked = match_stage.rank(view, viewed(candidate_ids[view.claim_id]), settings)
+            found = match_stage.choose(view, ranked, settings)
             if view.article_id not in derivative:
                 derivative[view.article_id] = final and store.is_derivative(db, view.article_id)
             unsupported = (
