@@ -803,52 +803,62 @@ def _json_response(datasette: Any, body: Any, status: int = 200) -> Response:
     return Response.json(body, status=status, headers=headers, default=str)
 
 
-async def claim_view(request: Any, datasette: Any) -> Response:
-    db, database = await _database(datasette, request, "claims")
-    claim_id = int(request.url_vars["claim_id"])
-    report = await read(db, claim_report, claim_id)
+async def _report_page(
+    request: Any,
+    datasette: Any,
+    *,
+    table: str,
+    noun: str,
+    build: Callable[..., Any],
+    path: Callable[[Any, str, int], str],
+    to_json: Callable[[Any, str, str, int, str], Any],
+    template: str,
+    view_name: str,
+    extra: dict | None = None,
+) -> Response:
+    """A plugin page and its `.json` twin: one report from the library, rendered or serialised."""
+    db, database = await _database(datasette, request, table)
+    key = int(request.url_vars[f"{noun}_id"])
+    report = await read(db, build, key)
     as_json = bool(request.url_vars.get("format"))
     if report is None:
         if as_json:
-            return _json_response(datasette, {"ok": False, "error": f"Claim {claim_id} not found"}, status=404)
-        raise NotFound(f"Claim {claim_id} not found in {database}")
-    page = claim_path(datasette, database, claim_id)
+            return _json_response(datasette, {"ok": False, "error": f"{noun.title()} {key} not found"}, status=404)
+        raise NotFound(f"{noun.title()} {key} not found in {database}")
+    page = path(datasette, database, key)
     if as_json:
-        urls = {"html": datasette.absolute_url(request, page), "row": datasette.absolute_url(request, row_path(datasette, database, "claims", claim_id))}
-        return _json_response(datasette, claim_json(report, urls))
+        return _json_response(datasette, to_json(report, request, database, key, page))
     context = {
         "database": database,
         "report": report,
         "page": page,
         "json_url": page + ".json",
         "labels": DISTORTION_LABELS,
-        "verbs": RELATION_VERBS,
+        **(extra or {}),
         **_link_helpers(datasette, database),
     }
-    return Response.html(await datasette.render_template(TEMPLATE_CLAIM, context, request=request, view_name="provenance_claim"))
+    return Response.html(await datasette.render_template(template, context, request=request, view_name=view_name))
+
+
+async def claim_view(request: Any, datasette: Any) -> Response:
+    def to_json(report: Any, request: Any, database: str, claim_id: int, page: str) -> Any:
+        row = row_path(datasette, database, "claims", claim_id)
+        return claim_json(report, {"html": datasette.absolute_url(request, page), "row": datasette.absolute_url(request, row)})
+
+    return await _report_page(
+        request, datasette, table="claims", noun="claim", build=claim_report, path=claim_path, to_json=to_json,
+        template=TEMPLATE_CLAIM, view_name="provenance_claim", extra={"verbs": RELATION_VERBS},
+    )
 
 
 async def article_view(request: Any, datasette: Any) -> Response:
-    db, database = await _database(datasette, request, "articles")
-    article_id = int(request.url_vars["article_id"])
-    report = await read(db, article_report, article_id)
-    as_json = bool(request.url_vars.get("format"))
-    if report is None:
-        if as_json:
-            return _json_response(datasette, {"ok": False, "error": f"Article {article_id} not found"}, status=404)
-        raise NotFound(f"Article {article_id} not found in {database}")
-    page = article_path(datasette, database, article_id)
-    if as_json:
-        return _json_response(datasette, article_json(report, {"html": datasette.absolute_url(request, page)}))
-    context = {
-        "database": database,
-        "report": report,
-        "page": page,
-        "json_url": page + ".json",
-        "labels": DISTORTION_LABELS,
-        **_link_helpers(datasette, database),
-    }
-    return Response.html(await datasette.render_template(TEMPLATE_ARTICLE, context, request=request, view_name="provenance_article"))
+    def to_json(report: Any, request: Any, database: str, article_id: int, page: str) -> Any:
+        return article_json(report, {"html": datasette.absolute_url(request, page)})
+
+    return await _report_page(
+        request, datasette, table="articles", noun="article", build=article_report, path=article_path, to_json=to_json,
+        template=TEMPLATE_ARTICLE, view_name="provenance_article",
+    )
 
 
 def _link_helpers(datasette: Any, database: str) -> dict:
