@@ -628,8 +628,8 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
             claim_ids,
         )
     )
-    cited = _cited_articles(db, {r["article_id"] for r in rows})
     origins = _origin_articles(db, {r["article_id"] for r in rows})
+    cited = _cited_articles(db, origins)
     favoured = {a: _favoured_article(db, a) for a in {r["article_id"] for r in rows}}
     linked: dict[int, set[int]] = {}
     for r in db.query(
@@ -655,38 +655,35 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
     ]
 
 
-def _cited_articles(db: Database, article_ids: set[int]) -> dict[int, frozenset[int]]:
-    """Stored articles each article cites: link targets, and for a declared origin that names only
-    a site ("Original Source: kyivindependent.com") every stored article of that site."""
-    found: dict[int, set[int]] = {a: set() for a in article_ids}
-    if not article_ids:
+# A declaration that names only a site ("Original Source: kyivindependent.com") points at its home page.
+_SITE_HOME = (
+    "(l.url = 'https://' || t.domain || '/' or l.url = 'http://' || t.domain || '/' "
+    "or l.url = 'https://www.' || t.domain || '/' or l.url = 'http://www.' || t.domain || '/')"
+)
+
+
+def _cited_articles(db: Database, origins: dict[int, frozenset[int]]) -> dict[int, frozenset[int]]:
+    """Stored articles each article cites: its link targets and its declared origins (`origins`)."""
+    found: dict[int, set[int]] = {a: set(ids) for a, ids in origins.items()}
+    if not found:
         return {}
-    marks = ",".join("?" * len(article_ids))
+    marks = ",".join("?" * len(found))
     for r in db.query(
         f"select article_id, target_article_id from links where article_id in ({marks}) and target_article_id is not null",
-        list(article_ids),
+        list(found),
     ):
         found[r["article_id"]].add(r["target_article_id"])
-    for r in db.query(
-        f"select l.article_id, t.id from links l join articles t on l.kind = 'declared_origin' and l.target_article_id is null "
-        f"and (l.url = 'https://' || t.domain || '/' or l.url = 'http://' || t.domain || '/' "
-        f"or l.url = 'https://www.' || t.domain || '/' or l.url = 'http://www.' || t.domain || '/') "
-        f"where l.article_id in ({marks})",
-        list(article_ids),
-    ):
-        found[r["article_id"]].add(r["id"])
     return {a: frozenset(ids - {a}) for a, ids in found.items()}
 
 
 def _origin_articles(db: Database, article_ids: set[int]) -> dict[int, frozenset[int]]:
     """Stored articles each article declares as its origin: the linked one, or every stored article
-    of the site when the declaration names only a site ("Original Source: kyivindependent.com")."""
+    of the site when the declaration names only a site."""
     found: dict[int, set[int]] = {a: set() for a in article_ids}
     marks = ",".join("?" * len(article_ids))
     for r in db.query(
         f"select l.article_id, coalesce(l.target_article_id, t.id) as origin from links l left join articles t "
-        f"on l.target_article_id is null and (l.url = 'https://' || t.domain || '/' or l.url = 'http://' || t.domain || '/' "
-        f"or l.url = 'https://www.' || t.domain || '/' or l.url = 'http://www.' || t.domain || '/') "
+        f"on l.target_article_id is null and {_SITE_HOME} "
         f"where l.kind = 'declared_origin' and l.article_id in ({marks})",
         list(article_ids),
     ):
@@ -727,7 +724,9 @@ def full_text_ids(
     ]
 
 
-def candidate_ids(db: Database, view: match.ClaimView, *, earlier: bool | None = True, limit: int = 30) -> list[int]:
+def candidate_ids(
+    db: Database, view: match.ClaimView, *, earlier: bool | None = True, limit: int = 30, full_text: list[int] | None = None
+) -> list[int]:
     """Claims that might be `view`'s origin (earlier=True), its derivatives (False) or either (None):
     full-text hits, shared numbers, shared MinHash bands, and the claims of articles it cites."""
     when = ""
@@ -737,7 +736,9 @@ def candidate_ids(db: Database, view: match.ClaimView, *, earlier: bool | None =
         params.append(view.published)
     other = "and c.article_id is not ?"
     found: dict[int, None] = {}
-    found.update(dict.fromkeys(full_text_ids(db, view.text, limit=limit, article_id=view.article_id, when=when, params=params)))
+    if full_text is None:
+        full_text = full_text_ids(db, view.text, limit=limit, article_id=view.article_id, when=when, params=params)
+    found.update(dict.fromkeys(full_text))
     values = sorted({q.value for q in view.quantities if q.value >= 10})
     if values:
         marks = ",".join("?" * len(values))

@@ -124,8 +124,9 @@ def claim_trace(db: Database, claim_id: int, sources: list[dict], top: int) -> C
         )
         for c in candidates
     ]
-    # The chosen origins first (citation before text), then the runners-up by score.
-    listed.sort(key=lambda c: (c.claim_id not in chosen, [m["origin_claim_id"] for m in matches].index(c.claim_id) if c.claim_id in chosen else 0, -c.score))
+    # The chosen origins first, in their stored order (citation before text), then the runners-up by score.
+    order = {m["origin_claim_id"]: i for i, m in reversed(list(enumerate(matches)))}
+    listed.sort(key=lambda c: (c.claim_id not in chosen, order.get(c.claim_id, 0), -c.score))
     me = rows[claim_id]
     return ClaimTrace(
         claim_id=claim_id,
@@ -169,10 +170,10 @@ def _free_text(db: Database, text: str, top: int, settings: match_stage.MatchSet
     view = match_stage.ClaimView(
         claim_id=None, article_id=None, text=text, quantities=claims_stage.quantities(text), hedges=claims_stage.hedges(text)
     )
-    ids = store.candidate_ids(db, view, earlier=None, limit=50)
-    full_text = {claim_id: position for position, claim_id in enumerate(store.full_text_ids(db, text, limit=50))}
-    candidates = store.claim_views(db, ids)
-    ranked = match_stage.rank(view, candidates, settings, floor=settings.free_text_floor, text_rank=full_text)[:top]
+    full_text = store.full_text_ids(db, text, limit=50)
+    candidates = store.claim_views(db, store.candidate_ids(db, view, earlier=None, limit=50, full_text=full_text))
+    text_rank = {claim_id: position for position, claim_id in enumerate(full_text)}
+    ranked = match_stage.rank(view, candidates, settings, floor=settings.free_text_floor, text_rank=text_rank)[:top]
     rows = store.claim_rows(db, [c.claim_id for _, c in ranked])
     listed = [
         Candidate(
