@@ -212,6 +212,9 @@ _OUTLET_WORDS = {
     "tass", "ria", "interfax", "kyodo", "nhk", "bild", "spiegel", "monde", "figaro", "pravda", "izvestia",
     "ledger", "digest", "briefs", "dispatch", "courier", "sentinel", "record", "star", "sun", "mirror",
 }
+# What a news organisation is called when not named: "the broadcaster said".
+_OUTLET_NOUNS = {"agency", "newspaper", "paper", "outlet", "broadcaster", "wire", "network", "channel", "magazine",
+                 "station", "tabloid", "website", "publication", "newsletter"}
 _ANON_HEADS = {
     "official", "officials", "source", "sources", "people", "person", "diplomat", "diplomats", "aide", "aides",
     "insider", "insiders", "someone", "analyst", "analysts", "expert", "experts", "resident", "residents",
@@ -543,7 +546,7 @@ def _plausible(mention: str) -> bool:
     if re.search(r"[A-Z]", mention):
         return len(words) <= 10 and not re.match(r"^(?:it|this|that|there|these|those|which|what)\b", key)
     head = _head(key)
-    return head in _ANON_HEADS or head in _DOC_HEADS or head in _ORG_WORDS or head in _ROLE_NOUNS
+    return head in _ANON_HEADS or head in _DOC_HEADS or head in _ORG_WORDS or head in _ROLE_NOUNS or head in _OUTLET_NOUNS
 
 
 def _head(key: str) -> str:
@@ -650,7 +653,7 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
             source = register.latest([SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT], head) or register.latest(
                 [SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT]
             )
-        elif head in ("agency", "newspaper", "paper", "outlet", "broadcaster", "wire", "network", "channel", "magazine"):
+        elif head in _OUTLET_NOUNS:
             source = register.latest([SourceKind.OUTLET, SourceKind.ORGANIZATION], head)
         elif head in _ROLE_NOUNS or head in ("spokesperson", "spokesman", "spokeswoman", "official", "general", "president"):
             source = register.latest([SourceKind.PERSON], head) or register.latest([SourceKind.ORGANIZATION], None)
@@ -686,6 +689,8 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
             return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.ANONYMOUS), Method.EXPLICIT, None, None
         if head in _ORG_WORDS:
             return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.ORGANIZATION), Method.EXPLICIT, None, None
+        if head in _OUTLET_NOUNS:
+            return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.OUTLET), Method.EXPLICIT, None, None
         return None
     # "the AJS report", "Zelensky's statement": the name is the source, not the document.
     named_doc = re.match(rf"^(?:the\s+)?(?P<name>.*?[A-Z].*?)(?:['’]s)?\s+(?:{'|'.join(sorted(_DOC_HEADS))})$", mention, re.I)

@@ -48,6 +48,9 @@ class MatchSettings:
     affinity_bonus: float = 0.06
     # A cited candidate is preferred to a better text match only when it is nearly as good.
     citation_margin: float = 0.22
+    # The writer's own framing ("This underscores ...") restates facts loosely: it needs a closer likeness.
+    commentary_margin: float = 0.1
+    lead_weight: float = 0.02  # see lead_cover
     top: int = 5  # candidates kept for `trace --top`
     # A claim typed by a journalist is short and informal: list candidates down to this score (the
     # chain still needs the threshold), and let the full-text rank break near-ties.
@@ -95,7 +98,9 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*", re.I)
 # Attribution clauses differ between versions of one statement; compare what is claimed.
 _ATTRIBUTION_CLAUSE = re.compile(
     r"(?:,\s*)?(?:according to|as reported by|as [A-Z][\w ]{0,40}? (?:reported|said|noted)|citing)\s[^,.;]*"
-    r"|,\s*(?:the\s+)?[\w’' -]{2,60}?\s(?:said|says|reported|added|told \w+)\b[^,.;]*(?=[.;]?\s*$)",
+    # A trailing "..., X said on Tuesday." only: a long tail after the verb is the statement itself
+    # ("..., Captain Roath said divers would inspect the hull on Tuesday").
+    r"|,\s*(?:the\s+)?[\w’' -]{2,60}?\s(?:said|says|reported|added|told \w+)\b(?:\s+(?!that\b)[\w’'.-]+){0,5}(?=[.;]?\s*$)",
 )
 
 
@@ -112,11 +117,33 @@ def _names(text: str) -> set[str]:
     return {m.group(0).lower() for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w-]+", text)}
 
 
+def _stem(word: str) -> str:
+    """A light suffix strip so "casualties"/"casualty" and "deployed"/"deploys" meet; enough for overlap."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)] + keep
+    return word
+
+
+# How many of a claim's first content words decide which of two close candidates it restates: a
+# sentence's lead carries its main statement, a merged second statement trails.
+_LEAD_WORDS = 8
+
+
+def lead_cover(derived: ClaimView, origin: ClaimView) -> float:
+    """0..1: the share of `derived`'s first content words that `origin` has."""
+    a = content(derived.text)
+    lead = list(dict.fromkeys(_stem(w.lower().replace(",", "")) for w in _TOKEN.findall(a) if w.lower() not in _STOP and len(w) > 1))
+    lead = lead[:_LEAD_WORDS]
+    theirs = {_stem(w) for w in _words(content(origin.text))}
+    return len(set(lead) & theirs) / max(1, len(lead))
+
+
 def similarity(derived: ClaimView, origin: ClaimView) -> float:
     """0..1: how likely `derived` restates `origin`, from words, names and numbers."""
     a, b = content(derived.text), content(origin.text)
     token_set = fuzz.token_set_ratio(a, b, processor=str.lower) / 100
-    wa, wb = _words(a), _words(b)
+    wa, wb = {_stem(w) for w in _words(a)}, {_stem(w) for w in _words(b)}
     overlap = len(wa & wb) / max(1, min(len(wa), len(wb)))
     jaccard = len(wa & wb) / max(1, len(wa | wb))
     na, nb = _names(a), _names(b)
@@ -176,13 +203,7 @@ def _fmt(q: Quantity) -> str:
 
 def distortions(derived: ClaimView, origin: ClaimView) -> list[dict[str, str]]:
     """What `derived` changed of `origin`: numbers, hedges, attribution. Each detail quotes both sides."""
-    found: list[dict[str, str]] = []
-    paired = _pair_quantities(derived.quantities, origin.quantities)
-    for d, o in paired:
-        if not _same_value(d.value, o.value):
-            found.append({"kind": Distortion.NUMBER_CHANGED, "detail": f"{_fmt(o)} -> {_fmt(d)}"})
-        elif o.hedge and not d.hedge and o.hedge not in ("over", "more than", "at least", "some"):
-            found.append({"kind": Distortion.HEDGE_DROPPED, "detail": f"{_fmt(o)} -> {_fmt(d)}"})
+    found = _quantity_changes(derived.quantities, origin.quantities)
     lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text)]
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     if lost and not weakly_cited and not any(h in _MODAL_HEDGES for h in derived.hedges):
@@ -195,10 +216,20 @@ def distortions(derived: ClaimView, origin: ClaimView) -> list[dict[str, str]]:
     return found
 
 
+def _quantity_changes(derived: Sequence[Quantity], origin: Sequence[Quantity]) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    for d, o in _pair_quantities(derived, origin):
+        if not _same_value(d.value, o.value):
+            found.append({"kind": Distortion.NUMBER_CHANGED, "detail": f"{_fmt(o)} -> {_fmt(d)}"})
+        elif o.hedge and not d.hedge and o.hedge not in ("over", "more than", "at least", "some"):
+            found.append({"kind": Distortion.HEDGE_DROPPED, "detail": f"{_fmt(o)} -> {_fmt(d)}"})
+    return found
+
+
 def _asserted(hedge: str, origin: str, derived: str) -> bool:
     """Does `derived` state outright what `origin` hedged? The hedged verb must be there ("could
     prevent" -> "prevents"); a negation ("could not") or a clause left out is no dropped hedge."""
-    m = re.search(rf"\b{re.escape(hedge)}\s+(not\s+|never\s+)?(?:\w+ly\s+)?(?:be\s+|have\s+)?([a-z]+)", origin, re.I)
+    m = re.search(rf"\b{re.escape(hedge)}\s+(not\s+|never\s+)?(?:\w+ly\s+)?(?:to\s+)?(?:be\s+|have\s+)?([a-z]+)", origin, re.I)
     if not m or m.group(1):
         return False
     stem = m.group(2)[:5].lower()
@@ -231,9 +262,21 @@ def _pair_quantities(derived: Sequence[Quantity], origin: Sequence[Quantity]) ->
     return pairs
 
 
+# The writer's own framing: a verdict on the facts, not a fact anyone reported.
+_COMMENTARY = re.compile(
+    r"\b(?:highlights?|underscores?|underlines?|the last thing|remains to be seen|it is (?:clear|unclear|obvious)"
+    r"|complexit(?:y|ies)|landscape|in summary|in short|needless to say|arguably|of course|not only)\b",
+    re.I,
+)
+
+
+def is_commentary(text: str) -> bool:
+    return bool(_COMMENTARY.search(text))
+
+
 def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
     """A statement of fact someone could check, not a question or an opinion."""
-    if text.rstrip().endswith("?") or re.search(r"\b(?:I|my|we|our|should|must|ought)\b", text):
+    if text.rstrip().endswith("?") or re.search(r"\b(?:I|my|we|our|should|must|ought)\b", text) or is_commentary(text):
         return False
     if text.lstrip().startswith(("“", '"')):
         return False  # a quotation is someone's words; its speaker is named beside it
@@ -269,8 +312,10 @@ def rank(
             continue
         if candidate.article_id == claim.favoured_article:
             score = min(1.0, score + settings.affinity_bonus)
-        scored.append((round(score, 4), candidate))
-    return sorted(scored, key=lambda pair: (-pair[0], pair[1].published or "", pair[1].claim_id or 0))
+        scored.append((round(score, 4), round(score + settings.lead_weight * lead_cover(claim, candidate), 4), candidate))
+    # The lead only orders near-ties; the score kept (and held against thresholds) is the likeness.
+    scored.sort(key=lambda s: (-s[1], s[2].published or "", s[2].claim_id or 0))
+    return [(score, candidate) for score, _, candidate in scored]
 
 
 def match(claim: ClaimView, candidates: Iterable[ClaimView], settings: MatchSettings = MatchSettings()) -> list[Match]:
@@ -286,6 +331,8 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     if not ranked:
         return []
     best_score, best = ranked[0]
+    if is_commentary(claim.text) and best_score < settings.threshold + settings.commentary_margin:
+        return []
     close = [(s, c) for s, c in ranked if s >= best_score - settings.citation_margin]
     cited = (
         next(((s, c) for s, c in close if c.article_id in claim.origin_articles), None)
@@ -293,15 +340,27 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
         or next(((s, c) for s, c in close if c.article_id in claim.cited_articles), None)
     )
     if cited is None:
-        return [_match(claim, best, best_score, "text")]
-    found = [_match(claim, cited[1], cited[0], "citation")]
+        return [_match(claim, best, best_score, "text", ranked, settings)]
+    found = [_match(claim, cited[1], cited[0], "citation", ranked, settings)]
     if best.claim_id != cited[1].claim_id:
-        found.append(_match(claim, best, best_score, "text"))
+        found.append(_match(claim, best, best_score, "text", ranked, settings))
     return found
 
 
-def _match(claim: ClaimView, origin: ClaimView, score: float, basis: str) -> Match:
-    return Match(claim.claim_id, origin.claim_id or 0, score, relation(claim, origin), tuple(distortions(claim, origin)), basis)
+def _match(claim: ClaimView, origin: ClaimView, score: float, basis: str, ranked: list[tuple[float, ClaimView]], settings: MatchSettings) -> Match:
+    changes = distortions(claim, origin)
+    # One sentence may fold two of the origin article's sentences together ("12,000 troops were
+    # stationed ..., during which Velmora captured 1,300 sq km"): figures the origin lacks are
+    # compared with the sibling sentence that has them.
+    rest = [q for q in claim.quantities if q.value >= 10 and not any(_same_value(q.value, o.value) for o in origin.quantities)]
+    sibling = next(
+        (c for s, c in ranked if rest and s >= settings.threshold and c.article_id == origin.article_id and c.claim_id != origin.claim_id
+         and any(_same_value(q.value, x.value) for q in rest for x in c.quantities)),
+        None,
+    )
+    if sibling is not None:
+        changes += [d for d in _quantity_changes(rest, sibling.quantities) if d not in changes]
+    return Match(claim.claim_id, origin.claim_id or 0, score, relation(claim, origin), tuple(changes), basis)
 
 
 # --- the near-copy index --------------------------------------------------------------------

@@ -51,6 +51,7 @@ def test_the_seed_article_gives_every_row_of_the_worked_example():
         ("The law says nothing about drones or how they may be used.", []),
         ("Up to 12,000 troops were stationed in the region last fall.", []),
         ("Divers were due to inspect the hull on Tuesday, the harbour master told the broadcaster.", [("harbour master", "anonymous", "told", "explicit")]),
+        ("The leak happened at Quay 4 in the early hours, the broadcaster said.", [("broadcaster", "outlet", "said", "explicit")]),
         ("Secretary of State Marco Ruiz said the talks would resume next week.", [("Marco Ruiz", "person", "said", "explicit")]),
         ("The Secretary of State said the talks would resume next week.", [("Secretary of State", "organization", "said", "explicit")]),
     ],

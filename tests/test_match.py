@@ -1,7 +1,7 @@
 import pytest
 
 from provenance import claims
-from provenance.match import ClaimView, MatchSettings, Relation, bands, distortions, is_checkable, match, relation, similarity
+from provenance.match import ClaimView, MatchSettings, Relation, bands, content, distortions, is_checkable, match, relation, similarity
 
 
 def view(text, claim_id=1, article_id=1, cue=None, source=None, published="2025-01-02", **kwargs):
@@ -39,6 +39,34 @@ def test_dropped_hedges_numeric_and_modal():
     assert ("hedge_dropped", "up to 12,000 -> 12,000") in kinds(distortions(derived, ORIGIN))
     modal = distortions(view("The plant will close in May."), view("The plant could close in May.", claim_id=3))
     assert kinds(modal) == [("hedge_dropped", '"could" -> stated without it')]
+    seeming = distortions(view("Sorvenne said the new arrivals were replacing units pulled back from the front."),
+                          view("Sorvenne said the new arrivals appeared to be replacing units pulled back.", claim_id=3))
+    assert kinds(seeming) == [("hedge_dropped", '"appeared" -> stated without it')]
+
+
+def test_a_trailing_attribution_is_set_aside_but_a_statement_after_said_is_not():
+    assert content("Kestria sent 3,000 troops, the Joint Staff said on Tuesday.") == "Kestria sent 3,000 troops"
+    long_tail = "Speaking on Monday, Captain Ines Roath said divers would inspect the barge's hull on Tuesday morning."
+    assert content(long_tail) == long_tail
+    derived = view("Divers were due to inspect the barge's hull on Tuesday morning, the harbour master told the broadcaster.")
+    assert similarity(derived, view(long_tail, claim_id=2)) >= MatchSettings().threshold
+
+
+def test_a_sentence_folding_two_origin_sentences_is_compared_with_both():
+    derived = view("Up to 12,000 Kestrian troops were stationed in the Zalesk region last fall, during which Velmora captured 1,300 square kilometers.")
+    first = view("Up to 12,000 Kestrian troops were stationed in the Zalesk region last fall.", claim_id=10, article_id=5)
+    second = view("Velmora captured around 1,300 square kilometers of territory during the incursion.", claim_id=11, article_id=5)
+    found = match(derived, [second, first])
+    assert found[0].origin_claim_id == 10
+    assert ("hedge_dropped", "around 1,300 square kilometers -> 1,300 square kilometers") in kinds(found[0].distortions)
+
+
+def test_commentary_needs_a_close_likeness_and_is_never_unsupported():
+    commentary = view("This collaboration underscores Kestria's role as a military ally of Morvania.")
+    fact = view("Kestria has been a military ally of Morvania for years, supplying troops and shells.", claim_id=2, article_id=3)
+    assert similarity(commentary, fact) >= MatchSettings().threshold
+    assert match(commentary, [fact]) == []
+    assert not is_checkable(commentary.text, commentary.quantities)
 
 
 def test_dropped_and_strengthened_attribution():
