@@ -51,6 +51,9 @@ class MatchSettings:
     # The writer's own framing ("This underscores ...") restates facts loosely: it needs a closer likeness.
     commentary_margin: float = 0.1
     lead_weight: float = 0.02  # see lead_cover
+    # A cited article's claim that restates the best match elsewhere is where the writer read it,
+    # even when worded less like the claim: down to this score.
+    carrier_floor: float = 0.3
     top: int = 5  # candidates kept for `trace --top`
     # A claim typed by a journalist is short and informal: list candidates down to this score (the
     # chain still needs the threshold), and let the full-text rank break near-ties.
@@ -74,6 +77,7 @@ class ClaimView:
     linked_articles: frozenset[int] = field(default_factory=frozenset)  # articles linked from inside the claim itself
     origin_articles: frozenset[int] = field(default_factory=frozenset)  # its article's declared origin ("Original Source:")
     favoured_article: int | None = None  # the article most of its article's other claims come from
+    origin_claims: frozenset[int] = field(default_factory=frozenset)  # the earlier claims it is matched to
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,10 @@ def _names(text: str) -> set[str]:
 
 
 def _stem(word: str) -> str:
-    """A light suffix strip so "casualties"/"casualty" and "deployed"/"deploys" meet; enough for overlap."""
+    """A light affix strip so "casualties"/"casualty", "deployed"/"deploys" and "inexperience"/"experience"
+    meet; enough for overlap. A negating prefix is dropped only before a vowel ("information" stays)."""
+    if word[:2] in ("in", "un") and len(word) >= 8 and word[2] in "aeiou":
+        word = word[2:]
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)] + keep
@@ -204,7 +211,7 @@ def _fmt(q: Quantity) -> str:
 def distortions(derived: ClaimView, origin: ClaimView) -> list[dict[str, str]]:
     """What `derived` changed of `origin`: numbers, hedges, attribution. Each detail quotes both sides."""
     found = _quantity_changes(derived.quantities, origin.quantities)
-    lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text)]
+    lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text, derived.cue is None)]
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     if lost and not weakly_cited and not any(h in _MODAL_HEDGES for h in derived.hedges):
         found.append({"kind": Distortion.HEDGE_DROPPED, "detail": f"\"{lost[0]}\" -> stated without it"})
@@ -226,14 +233,25 @@ def _quantity_changes(derived: Sequence[Quantity], origin: Sequence[Quantity]) -
     return found
 
 
-def _asserted(hedge: str, origin: str, derived: str) -> bool:
+def _asserted(hedge: str, origin: str, derived: str, as_fact: bool) -> bool:
     """Does `derived` state outright what `origin` hedged? The hedged verb must be there ("could
-    prevent" -> "prevents"); a negation ("could not") or a clause left out is no dropped hedge."""
+    prevent" -> "prevents"), or, in a claim stated as fact, what it was said of, reworded ("could be
+    explained by their lack of experience and tactics" -> "are high due to inexperience and
+    tactics"); a negation ("could not") or a clause left out is no dropped hedge."""
     m = re.search(rf"\b{re.escape(hedge)}\s+(not\s+|never\s+)?(?:\w+ly\s+)?(?:to\s+)?(?:be\s+|have\s+)?([a-z]+)", origin, re.I)
     if not m or m.group(1):
         return False
     stem = m.group(2)[:5].lower()
-    return bool(re.search(rf"\b{re.escape(stem)}", derived.lower()))
+    if re.search(rf"\b{re.escape(stem)}", derived.lower()):
+        return True
+    # The hedged proposition: its clause up to the hedge, and what follows it.
+    opening = max(origin.rfind(",", 0, m.start()), origin.rfind(";", 0, m.start()), origin.lower().rfind(" that ", 0, m.start()))
+    before = _TOKEN.findall(origin[opening + 1:m.start()].lower())
+    after = _TOKEN.findall(origin[m.end():].lower())[:12]
+    hedged = {_stem(w) for w in before + after if w not in _STOP and len(w) > 2}
+    said = {_stem(w) for w in _words(derived)}
+    shared = len(hedged & said)
+    return as_fact and shared >= 3 and shared * 2 >= len(said)
 
 
 def _same_value(a: float, b: float) -> bool:
@@ -310,7 +328,7 @@ def rank(
             score = min(1.0, score + settings.full_text_weight / (1 + text_rank[candidate.claim_id]))
         if score < (settings.threshold if floor is None else floor):
             continue
-        if candidate.article_id == claim.favoured_article:
+        if candidate.article_id == claim.favoured_article and score >= settings.threshold:
             score = min(1.0, score + settings.affinity_bonus)
         scored.append((round(score, 4), round(score + settings.lead_weight * lead_cover(claim, candidate), 4), candidate))
     # The lead only orders near-ties; the score kept (and held against thresholds) is the likeness.
@@ -326,18 +344,22 @@ def match(claim: ClaimView, candidates: Iterable[ClaimView], settings: MatchSett
 def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: MatchSettings = MatchSettings()) -> list[Match]:
     """The origin among ranked candidates, explicit citations first: the best candidate over the
     threshold inside its article's declared origin, else inside an article the claim links to, else
-    one its article cites ("citation"); else the best anywhere ("text"). When text and citation
-    disagree, both are kept, the citation first."""
-    if not ranked:
+    one its article cites ("citation"), or a claim in a cited article that restates the best text
+    match; else the best anywhere ("text"). When text and citation disagree, both are kept, the
+    citation first. `ranked` may go below the threshold (see `carrier_floor`)."""
+    above = [(s, c) for s, c in ranked if s >= settings.threshold]
+    if not above:
         return []
-    best_score, best = ranked[0]
+    best_score, best = above[0]
     if is_commentary(claim.text) and best_score < settings.threshold + settings.commentary_margin:
         return []
-    close = [(s, c) for s, c in ranked if s >= best_score - settings.citation_margin]
+    close = [(s, c) for s, c in above if s >= best_score - settings.citation_margin]
     cited = (
         next(((s, c) for s, c in close if c.article_id in claim.origin_articles), None)
         or next(((s, c) for s, c in close if c.article_id in claim.linked_articles), None)
         or next(((s, c) for s, c in close if c.article_id in claim.cited_articles), None)
+        or next(((s, c) for s, c in ranked if s >= settings.carrier_floor and c.article_id in claim.cited_articles
+                 and best.claim_id in c.origin_claims), None)
     )
     if cited is None:
         return [_match(claim, best, best_score, "text", ranked, settings)]

@@ -290,8 +290,9 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
         for view in list(views.values()):
             if view.claim_id not in candidate_ids:
                 candidate_ids[view.claim_id] = store.candidate_ids(db, view, earlier=True)
-            ranked = match_stage.rank(view, viewed(candidate_ids[view.claim_id]), settings)
+            ranked = match_stage.rank(view, viewed(candidate_ids[view.claim_id]), settings, floor=settings.carrier_floor)
             found = match_stage.choose(view, ranked, settings)
+            ranked = [(score, c) for score, c in ranked if score >= settings.threshold]
             if view.article_id not in derivative:
                 derivative[view.article_id] = final and store.is_derivative(db, view.article_id)
             unsupported = (

@@ -636,6 +636,11 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
         f"select claim_id, target_article_id from links where claim_id in ({marks}) and target_article_id is not null", claim_ids
     ):
         linked.setdefault(r["claim_id"], set()).add(r["target_article_id"])
+    matched: dict[int, set[int]] = {}
+    for r in db.query(
+        f"select claim_id, origin_claim_id from claim_matches where claim_id in ({marks}) and origin_claim_id is not null", claim_ids
+    ):
+        matched.setdefault(r["claim_id"], set()).add(r["origin_claim_id"])
     return [
         match.ClaimView(
             claim_id=r["id"],
@@ -650,6 +655,7 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
             linked_articles=frozenset(linked.get(r["id"], set())),
             origin_articles=origins.get(r["article_id"], frozenset()),
             favoured_article=favoured[r["article_id"]],
+            origin_claims=frozenset(matched.get(r["id"], set())),
         )
         for r in rows
     ]

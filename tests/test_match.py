@@ -1,7 +1,9 @@
 import pytest
 
 from provenance import claims
-from provenance.match import ClaimView, MatchSettings, Relation, bands, content, distortions, is_checkable, match, relation, similarity
+from provenance.match import (
+    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, match, rank, relation, similarity,
+)
 
 
 def view(text, claim_id=1, article_id=1, cue=None, source=None, published="2025-01-02", **kwargs):
@@ -108,3 +110,15 @@ def test_near_copies_share_a_minhash_band_and_unrelated_text_does_not():
 )
 def test_checkable_statements(text, expected):
     assert is_checkable(text, claims.quantities(text)) is expected
+
+
+def test_a_cited_article_that_restates_the_best_match_is_where_the_writer_read_it():
+    derived = view("The phase 2 trial had 412 adults.", claim_id=1, article_id=9, cited_articles=frozenset({5}))
+    primary = view("The placebo-controlled trial enrolled 412 adults aged 18 to 65 at three clinics.", claim_id=30, article_id=3)
+    carrier = view("The placebo-controlled study enrolled 412 adults aged 18 to 65 at three clinics in Ostmark and the Teller Valley.",
+                   claim_id=50, article_id=5, origin_claims=frozenset({30}))
+    assert [(m.origin_claim_id, m.basis) for m in match(derived, [primary, carrier])] == [(30, "text")]  # words alone
+    unrelated = view(carrier.text, claim_id=50, article_id=5)  # the same words, not matched to the primary
+    assert [m.origin_claim_id for m in choose(derived, rank(derived, [primary, unrelated], floor=0.3))] == [30]
+    ranked = rank(derived, [primary, carrier], floor=MatchSettings().carrier_floor)
+    assert [(m.origin_claim_id, m.basis) for m in choose(derived, ranked)] == [(50, "citation"), (30, "text")]
