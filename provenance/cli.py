@@ -6,6 +6,7 @@ import functools
 import re
 import sys
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import click
 import json
 
 from . import __version__, fetch, outlets as outlets_mod, pipeline, publish, store, trace as trace_mod
+from . import discover as discover_mod, watch as watch_mod
 from .errors import ProvenanceError
 from .fetch import FetchSettings
 
@@ -178,14 +180,20 @@ def ingest(paths: tuple[str, ...], base_url: str | None, scrapers: tuple[str, ..
 @click.argument("queries", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a query, one a line (DESIGN.md's shape).")
 @click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="Candidate matches listed per claim.")
+@click.option("--derivatives", is_flag=True,
+              help="The other way: for each QUERY (a stored article's URL), the later claims derived from it, with their distortions, newest last.")
 @db_option
-def trace(queries: tuple[str, ...], as_json: bool, top: int, db: str) -> None:
+def trace(queries: tuple[str, ...], as_json: bool, top: int, derivatives: bool, db: str) -> None:
     """Where claims come from. QUERY is a stored article's URL (each of its claims) or the text of a
     claim (matched against every stored claim); - reads one query a line from stdin."""
     database = store.open_existing(db)
     lines = sys.stdin if queries == ("-",) else queries
     for query in lines:
         if not query.strip():
+            continue
+        if derivatives:
+            found = trace_mod.derivatives(database, query)
+            click.echo(json.dumps(found.as_json(), ensure_ascii=False) if as_json else safe_text(trace_mod.render_derivatives(found), multiline=True))
             continue
         answer = trace_mod.trace(database, query, top=top)
         click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else safe_text(trace_mod.render(answer), multiline=True))
@@ -211,6 +219,76 @@ def outlets(scrapers: tuple[str, ...]) -> None:
             extras.append(f"delay {outlet.delay:g}s")
         click.echo(f"{outlet.name}\t{', '.join(outlet.domains)}\t{', '.join(extras)}\t{outlet.path}")
     click.echo(f"{len(loaded.outlets)} outlets")
+
+
+def discovery_options(fn: Callable) -> Callable:
+    options = [
+        click.argument("names", metavar="[OUTLET]...", nargs=-1),
+        click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+                     help="Only URLs published on or after this UTC date (where the feed or sitemap dates them)."),
+        click.option("--depth", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Citation hops to follow from each newly found article."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _print_discovery(found: discover_mod.Discovery) -> None:
+    for error in found.errors:
+        click.echo(f"Error: {safe_text(error)}", err=True)
+    click.echo(found.line())
+    click.echo(found.crawled.line())
+
+
+@cli.command()
+@discovery_options
+@fetch_options
+@scrapers_option
+@db_option
+def discover(names: tuple[str, ...], since: datetime | None, depth: int, settings: FetchSettings, scrapers: tuple[str, ...], db: str) -> None:
+    """New article URLs from the feeds and sitemaps of each OUTLET (a name, alias or domain; default:
+    every outlet that lists any), crawled and stored; URLs already stored are skipped."""
+    progress = _Progress()
+    found = discover_mod.discover(
+        store.open_db(db), outlets=outlets_mod.load(scrapers), names=names, since=since and since.replace(tzinfo=timezone.utc),
+        depth=depth, settings=settings, progress=progress,
+    )
+    progress.close()
+    _print_discovery(found)
+    sys.exit(1 if found.errors else 0)
+
+
+@cli.command()
+@click.option("--every", default="1h", show_default=True, help="Time between cycles (90s, 15m, 6h, 2d, 1w).")
+@click.option("--cycles", type=click.IntRange(min=1), help="Stop after this many cycles (default: run until stopped).")
+@discovery_options
+@fetch_options
+@scrapers_option
+@db_option
+def watch(every: str, cycles: int | None, names: tuple[str, ...], since: datetime | None, depth: int, settings: FetchSettings,
+          scrapers: tuple[str, ...], db: str) -> None:
+    """Discover (as `provenance discover OUTLET...`) then recrawl, every --every, until SIGINT or
+    SIGTERM, which stop it after the item in hand. Resumes where the last run stopped; one run per
+    database at a time."""
+    interval = pipeline.parse_duration(every)
+    loaded = outlets_mod.load(scrapers)
+    database = store.open_db(db)
+    progress = _Progress()
+
+    def report(cycle: watch_mod.Cycle) -> None:
+        progress.close()
+        click.echo(f"cycle {cycle.number} started {cycle.started_at}")
+        _print_discovery(cycle.discovery)
+        click.echo(f"recrawl: {cycle.recrawled.line()}")
+
+    with watch_mod.locked(database, db, interval) as token, watch_mod.stop_on_signals() as stop:
+        done = watch_mod.watch(
+            database, token=token, outlets=loaded, every=interval, stop=stop, names=names, cycles=cycles, depth=depth,
+            since=since and since.replace(tzinfo=timezone.utc), settings=settings, progress=progress, report=report,
+        )
+    progress.close()
+    click.echo(f"stopped after {done} cycles" + (" (a stop was asked for)" if stop.is_set() else ""))
 
 
 def serve_options(fn: Callable) -> Callable:
@@ -246,7 +324,8 @@ def demo(no_serve: bool, host: str, port: int, open_browser: bool, scrapers: tup
     """Serve the bundled sample web on 127.0.0.1, crawl it from its last derivative, print what was stored, then serve."""
     database = store.open_db(db)
     progress = _Progress()
-    summary = pipeline.demo(database, outlets=outlets_mod.load(scrapers), progress=progress)
+    loaded = outlets_mod.load(scrapers)
+    summary = pipeline.demo(database, outlets=loaded, progress=progress)
     progress.close()
     click.echo(summary.line())
     for row in store.article_overview(database):
@@ -260,7 +339,15 @@ def demo(no_serve: bool, host: str, port: int, open_browser: bool, scrapers: tup
     start = pipeline.demo_start_url()
     click.echo(f"\nWhere the claims of {start} come from:")
     click.echo(safe_text(trace_mod.render(trace_mod.trace(database, start)), multiline=True))
-    if summary.failed:
+    story = discover_mod.DEMO_STORY
+    click.echo(f"\nDiscovery. Our story is {story}: who else carries its claims, and what did they change?")
+    click.echo("provenance discover (the sample outlets' feeds and sitemaps; what is new is crawled):")
+    found = discover_mod.demo(database, outlets=loaded, progress=progress)
+    progress.close()
+    _print_discovery(found)
+    click.echo(f"\nprovenance trace --derivatives {story}")
+    click.echo(safe_text(trace_mod.render_derivatives(trace_mod.derivatives(database, story)), multiline=True))
+    if summary.failed or found.errors:
         for error in summary.errors:
             click.echo(f"Error: {safe_text(error)}", err=True)
         sys.exit(1)

@@ -21,6 +21,10 @@ class InputError(ProvenanceError):
     """A file given to ingest could not be read (missing, truncated, binary, unknown type)."""
 
 
+class Busy(ProvenanceError):
+    """Another run (`provenance watch`) holds the database's lock."""
+
+
 class NotOurDatabase(ProvenanceError):
     """The --db file exists but is not a news-provenance database."""
 

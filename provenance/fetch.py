@@ -45,6 +45,11 @@ from provenance.errors import BlockedAddress, FetchError
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Feeds and sitemaps: RSS/Atom and XML under their many names, and gzip sitemaps served as files.
+LISTING_TYPES = frozenset({
+    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml",
+    "application/gzip", "application/x-gzip", "application/octet-stream",
+})
 INPUT_SUFFIXES = (".warc.gz", ".warc", ".html", ".htm", ".txt")
 
 _ROBOTS_MAX_BYTES = 512_000  # RFC 9309 2.5: parse at least the first 500 KiB, ignore the rest
@@ -214,9 +219,11 @@ class Fetcher:
         self._session.close()
 
     def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+        types: frozenset[str] = PAGE_TYPES,
     ) -> FetchResult:
-        """GET `url` politely. Problems with the URL come back in the result, never raised."""
+        """GET `url` politely. Problems with the URL come back in the result, never raised.
+        A reply of a media type outside `types` is skipped (LISTING_TYPES for feeds and sitemaps)."""
         conditional = {}
         if etag:
             conditional["If-None-Match"] = etag
@@ -224,21 +231,21 @@ class Fetcher:
             conditional["If-Modified-Since"] = last_modified
         attempts: list[Attempt] = []
         try:
-            return self._follow(url, conditional, attempts)
+            return self._follow(url, conditional, attempts, types)
         except _Skipped as skip:
             return FetchResult(url, None, tuple(attempts), skipped=str(skip))
         except FetchError as e:
             return FetchResult(url, None, tuple(attempts), error=str(e))
 
     def _follow(
-        self, url: str, conditional: dict[str, str], attempts: list[Attempt]
+        self, url: str, conditional: dict[str, str], attempts: list[Attempt], types: frozenset[str]
     ) -> FetchResult:
         # Redirects are followed here, not by requests, so every hop passes the address guard
         # and robots.txt and is recorded as an Attempt.
         current = url
         for _ in range(self.settings.max_redirects + 1):
             self._admit(current, attempts)
-            reply = self._get(current, conditional, attempts, page=True)
+            reply = self._get(current, conditional, attempts, page=True, types=types)
             if reply.status in REDIRECT_STATUSES:
                 current = _redirect(current, reply.headers["Location"], attempts)
                 continue
@@ -348,7 +355,8 @@ class Fetcher:
         return rules
 
     def _get(
-        self, url: str, headers: dict[str, str], attempts: list[Attempt], *, page: bool
+        self, url: str, headers: dict[str, str], attempts: list[Attempt], *, page: bool,
+        types: frozenset[str] = PAGE_TYPES,
     ) -> Page:
         """One hop, retried on transient failures; raises FetchError with the final reason."""
         host = _hostname(url)
@@ -356,7 +364,7 @@ class Fetcher:
         for n in range(tries):
             self._wait_turn(host)
             try:
-                return self._attempt(url, headers, attempts, page=page)
+                return self._attempt(url, headers, attempts, page=page, types=types)
             except _Transient as failure:
                 last = failure
                 asked = min(failure.retry_after, self.settings.max_retry_after)
@@ -366,7 +374,8 @@ class Fetcher:
         raise FetchError(f"{last} after {tries} attempts" if tries > 1 else str(last))
 
     def _attempt(
-        self, url: str, headers: dict[str, str], attempts: list[Attempt], *, page: bool
+        self, url: str, headers: dict[str, str], attempts: list[Attempt], *, page: bool,
+        types: frozenset[str],
     ) -> Page:
         """One HTTP request, always recorded as an Attempt. Any status not worth a retry comes
         back as a Page (body empty unless 2xx) for the caller to judge."""
@@ -374,7 +383,7 @@ class Fetcher:
         progress = _Progress()
         error: str | None = None
         try:
-            status, reply_headers = self._exchange(url, headers, progress, page=page,
+            status, reply_headers = self._exchange(url, headers, progress, page=page, types=types,
                                                    deadline=start + self.settings.max_time)
             if status in RETRY_STATUSES:
                 raise _Transient(f"HTTP {status}", _retry_after(reply_headers.get("Retry-After")))
@@ -399,7 +408,7 @@ class Fetcher:
 
     def _exchange(
         self, url: str, headers: dict[str, str], progress: _Progress, *, page: bool,
-        deadline: float,
+        types: frozenset[str], deadline: float,
     ) -> tuple[int, dict[str, str]]:
         """Send the request and read the body only when it is wanted: status and headers."""
         try:
@@ -420,10 +429,10 @@ class Fetcher:
                 self._read(resp, progress.body, _ROBOTS_MAX_BYTES, deadline, truncate=True)
                 return resp.status_code, reply_headers
             media = _media_type(resp.headers)
-            if media and media not in PAGE_TYPES:
+            if media and media not in types:
                 raise _Skipped(f"unsupported content type {media}")
             self._read(resp, progress.body, self.settings.max_bytes, deadline, truncate=False)
-            if not media and not _looks_like_html(progress.body):
+            if not media and types is PAGE_TYPES and not _looks_like_html(progress.body):
                 raise _Skipped("unsupported content type (none given, and the body is not HTML)")
             return resp.status_code, reply_headers
 

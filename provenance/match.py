@@ -127,9 +127,15 @@ def _stem(word: str) -> str:
     if word[:2] in ("in", "un") and len(word) >= 8 and word[2] in "aeiou":
         word = word[2:]
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if suffix == "s" and word.endswith("ss"):
+            break
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)] + keep
-    return word
+            word = word[: -len(suffix)] + keep
+            break
+    # "missile"/"missiles", "estimate"/"estimated", "supplied"/"supplying" end alike.
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word[:-1] + "y" if word.endswith("i") else word
 
 
 # How many of a claim's first content words decide which of two close candidates it restates: a

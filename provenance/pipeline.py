@@ -120,8 +120,12 @@ def crawl(
     resolve: Callable[[str], list[str]] | None = None,
     options: ExtractOptions = ExtractOptions(),
     progress: Progress = _quiet,
+    fetcher: fetch.Fetcher | None = None,
 ) -> Summary:
-    """Breadth-first from `urls`, following citation links in article bodies and declared origins."""
+    """Breadth-first from `urls`, following citation links in article bodies and declared origins.
+
+    `fetcher` is one already in use this run (discovery's), so that its robots.txt rules and
+    per-host timing carry over to the crawl; it is closed when the crawl ends."""
     if depth < 0:
         raise ProvenanceError("--depth must be 0 or more")
     run = _Run(db, outlets, options, progress)
@@ -129,7 +133,7 @@ def crawl(
     start_hosts = {extract_stage.url_host(u) for u in starts}
     queue: deque[tuple[str, int]] = deque((u, 0) for u in dict.fromkeys(starts))
     seen = set(starts)
-    with fetch.Fetcher(settings, resolve=resolve, host_delays=outlets.host_delays()) as fetcher:
+    with fetcher or fetch.Fetcher(settings, resolve=resolve, host_delays=outlets.host_delays()) as fetcher:
         while queue:
             url, hops = queue.popleft()
             result = fetcher.fetch(url)

@@ -649,6 +649,7 @@ def register_routes() -> list:
     return [
         (r"^/(?P<database>[^/]+)/-/claim/(?P<claim_id>\d+)(?P<format>\.json)?$", claim_view),
         (r"^/(?P<database>[^/]+)/-/article/(?P<article_id>\d+)(?P<format>\.json)?$", article_view),
+        (r"^/(?P<database>[^/]+)/-/derivatives/(?P<article_id>\d+)\.json$", derivatives_view),
         (r"^/-/provenance/(?P<filename>[A-Za-z0-9_-]+\.(?:css|js|svg|png))$", static_view),
     ]
 
@@ -665,6 +666,10 @@ def claim_path(datasette: Any, database: str, claim_id: Any) -> str:
 
 def article_path(datasette: Any, database: str, article_id: Any) -> str:
     return f"{datasette.urls.database(database)}/-/article/{int(article_id)}"
+
+
+def derivatives_path(datasette: Any, database: str, article_id: Any) -> str:
+    return f"{datasette.urls.database(database)}/-/derivatives/{int(article_id)}.json"
 
 
 def row_path(datasette: Any, database: str, table: str, pk: Any) -> str:
@@ -861,10 +866,26 @@ async def article_view(request: Any, datasette: Any) -> Response:
     )
 
 
+async def derivatives_view(request: Any, datasette: Any) -> Response:
+    """`provenance trace --derivatives --json` for a stored article: every later claim derived from it, all hops."""
+    db, _ = await _database(datasette, request, "articles")
+    article_id = int(request.url_vars["article_id"])
+    found = await read(db, article_derivatives, article_id)
+    if found is None:
+        return _json_response(datasette, {"ok": False, "error": f"Article {article_id} not found"}, status=404)
+    return _json_response(datasette, found.as_json())
+
+
+def article_derivatives(db: Database, article_id: int) -> trace.Derivatives | None:
+    row = next(db.query(ARTICLE_SQL, {"article_id": article_id}), None)
+    return trace.derivatives(db, row["url"]) if row else None
+
+
 def _link_helpers(datasette: Any, database: str) -> dict:
     return {
         "claim_page": lambda claim_id: claim_path(datasette, database, claim_id),
         "article_page": lambda article_id: article_path(datasette, database, article_id),
+        "derivatives_page": lambda article_id: derivatives_path(datasette, database, article_id),
         "row_page": lambda table, pk: row_path(datasette, database, table, pk),
         "table_page": lambda table: datasette.urls.table(database, table),
         "query_page": lambda name: datasette.urls.query(database, name),

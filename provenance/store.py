@@ -206,6 +206,33 @@ def m004_matching(db: Database) -> None:
     db["articles"].add_column("matched_version", int)
 
 
+@migrations()
+def m005_discovery(db: Database) -> None:
+    """URLs found in outlets' feeds and sitemaps (a URL counts as new until crawled, so an
+    interrupted discovery crawls the rest next time), and the one row of `provenance watch`:
+    its lock (pid, host, token, heartbeat) and where its schedule stands."""
+    db["discovered"].create(
+        {"url": str, "outlet": str, "listed_in": str, "published": str, "found_at": str, "crawled_at": str},
+        pk="url",
+    )
+    db["discovered"].create_index(["crawled_at"])
+    db["watch"].create(
+        {
+            "id": int,
+            "pid": int,
+            "host": str,
+            "token": str,
+            "started_at": str,
+            "heartbeat_at": str,
+            "every_seconds": float,
+            "cycles": int,
+            "cycle_started_at": str,
+            "cycle_finished_at": str,
+        },
+        pk="id",
+    )
+
+
 @dataclass(frozen=True)
 class Analysis:
     """What the analysis stages found in one article."""
@@ -885,3 +912,103 @@ def count_matches_touching(db: Database, claim_ids: list[int]) -> int:
 
 def is_unsupported(db: Database, claim_id: int) -> bool:
     return bool(next(db.query("select 1 from claim_matches where claim_id = ? and origin_claim_id is null", [claim_id]), None))
+
+
+# --- discovery and watching ------------------------------------------------------------------
+
+
+def known_urls(db: Database, urls: list[str]) -> set[str]:
+    """Those of `urls` already stored as an article, or discovered and crawled before."""
+    found: set[str] = set()
+    for start in range(0, len(urls), 300):  # SQLite caps the number of parameters
+        chunk = urls[start : start + 300]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            r["url"]
+            for r in db.query(
+                f"select url from article_urls where url in ({marks}) union select url from articles where url in ({marks}) "
+                f"union select url from discovered where crawled_at is not null and url in ({marks})",
+                chunk * 3,
+            )
+        )
+    return found
+
+
+def save_discovered(db: Database, rows: list[dict]) -> None:
+    """Rows of `discovered` (url, outlet, listed_in, published, found_at); a URL already listed keeps its first row."""
+    if rows:
+        with db.atomic():
+            db["discovered"].insert_all(rows, pk="url", ignore=True)
+
+
+def pending_discoveries(db: Database) -> list[str]:
+    """Discovered URLs not crawled yet and not stored some other way, oldest listing first."""
+    return [
+        r["url"]
+        for r in db.query(
+            "select url from discovered where crawled_at is null and url not in (select url from article_urls) "
+            "and url not in (select url from articles) order by published is null, published, found_at, url"
+        )
+    ]
+
+
+def mark_discovered(db: Database, urls: list[str], crawled_at: str) -> None:
+    with db.atomic():
+        db.conn.executemany("update discovered set crawled_at = ? where url = ? and crawled_at is null", [(crawled_at, u) for u in urls])
+
+
+def watch_state(db: Database) -> dict:
+    """The watch row (created on first use): lock holder, heartbeat, cycles."""
+    with db.atomic():
+        db.execute("insert or ignore into watch (id, cycles) values (1, 0)")
+    return next(db.query("select * from watch where id = 1"))
+
+
+def take_watch(db: Database, *, pid: int, host: str, token: str, now: str, every_seconds: float, replacing: str | None) -> bool:
+    """Take the watch lock from `replacing` (the token seen free or dead), in one statement, so
+    of two runs racing for it exactly one wins."""
+    with db.atomic():
+        cursor = db.execute(
+            "update watch set pid = ?, host = ?, token = ?, started_at = ?, heartbeat_at = ?, every_seconds = ? "
+            "where id = 1 and token is ?",
+            [pid, host, token, now, now, every_seconds, replacing],
+        )
+    return cursor.rowcount == 1
+
+
+def watch_heartbeat(db: Database, token: str, now: str) -> bool:
+    """Still ours? False when another run took the lock over (it judged this one dead)."""
+    with db.atomic():
+        cursor = db.execute("update watch set heartbeat_at = ? where id = 1 and token = ?", [now, token])
+    return cursor.rowcount == 1
+
+
+def watch_cycle(db: Database, token: str, *, started_at: str | None = None, finished_at: str | None = None) -> None:
+    with db.atomic():
+        if started_at:
+            db.execute("update watch set cycle_started_at = ? where id = 1 and token = ?", [started_at, token])
+        if finished_at:
+            db.execute(
+                "update watch set cycle_finished_at = ?, cycles = cycles + 1 where id = 1 and token = ?", [finished_at, token]
+            )
+
+
+def release_watch(db: Database, token: str) -> None:
+    with db.atomic():
+        db.execute("update watch set pid = null, host = null, token = null where id = 1 and token = ?", [token])
+
+
+def derived_matches(db: Database, origin_claim_ids: list[int]) -> list[dict]:
+    """Current claims matched to any of these claims as their origin, with the match and their article."""
+    if not origin_claim_ids:
+        return []
+    marks = ",".join("?" * len(origin_claim_ids))
+    return list(
+        db.query(
+            f"select m.claim_id, m.origin_claim_id, m.score, m.relation, m.distortions, m.basis, c.text, c.seq, "
+            f"c.article_id, a.url as article_url, a.site_name, a.title, {_WHEN} as published "
+            f"from claim_matches m join claims c on c.id = m.claim_id {_CURRENT} "
+            f"where m.origin_claim_id in ({marks}) order by m.claim_id, m.basis = 'citation' desc, m.score desc",
+            origin_claim_ids,
+        )
+    )

@@ -215,8 +215,7 @@ def render(answer: Answer) -> str:
                 lines.append(f"   {'  ' * depth}- {where}: {hop.text}")
                 nxt = claim.chain[depth + 1] if depth + 1 < len(claim.chain) else None
                 if nxt and nxt.score is not None:
-                    changes = "; ".join(f"{d['kind']}: {d['detail']}" for d in nxt.distortions) or "no change found"
-                    lines.append(f"   {'  ' * (depth + 1)}  ({nxt.relation}, score {nxt.score:.2f}; {changes})")
+                    lines.append(f"   {'  ' * (depth + 1)}  ({nxt.relation}, score {nxt.score:.2f}; {_changes(nxt.distortions)})")
         if claim.claim_id is None and claim.chain:
             first = claim.chain[0]
             said = ", ".join(dict.fromkeys(f"{s.name} [{s.kind}]" for s in first.sources)) or "no source named"
@@ -228,3 +227,113 @@ def render(answer: Answer) -> str:
             for m in claim.matches:
                 lines.append(f"   candidate {m.score:.2f} {(m.published or 'undated')[:10]} {m.article_url}: {m.text}")
     return "\n".join(lines)
+
+
+# --- forward: what later articles made of an article's claims ---------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """The claim a derivative claim was matched to, and what changed between them."""
+
+    claim_id: int
+    article_url: str
+    text: str
+    score: float
+    relation: str | None
+    distortions: list[dict]
+
+
+@dataclass(frozen=True)
+class Derivative:
+    claim_id: int
+    article_url: str
+    site_name: str | None
+    published: str | None
+    text: str
+    hops: int  # 1: taken from the article itself; 2: from one of its derivatives; ...
+    derived_from: list[Source]
+
+
+@dataclass(frozen=True)
+class Derivatives:
+    query: str
+    article_url: str
+    site_name: str | None
+    published: str | None
+    derivatives: list[Derivative]  # newest last
+
+    def as_json(self) -> dict:
+        return {
+            "query": self.query,
+            "article_url": self.article_url,
+            "derivatives": [asdict(d) for d in self.derivatives],
+        }
+
+
+def derivatives(db: Database, url: str) -> Derivatives:
+    """The later claims that derive from the stored article at `url`: matched to one of its claims,
+    or to a claim matched so, and so on; each with every match that leads back, newest last."""
+    article = store.find_article(db, normalize_url(url.strip())) or store.find_article(db, url.strip())
+    if article is None:
+        raise ProvenanceError(f"{url} is not a stored article (crawl or ingest it first)")
+    reached = {r["id"]: 0 for r in store.current_claims(db, article["id"])}
+    texts = {cid: row["text"] for cid, row in store.claim_rows(db, list(reached)).items()}
+    urls = dict.fromkeys(reached, article["url"])
+    found: dict[int, dict] = {}
+    edges: dict[int, list[dict]] = {}
+    frontier = list(reached)
+    while frontier:
+        rows = [r for r in store.derived_matches(db, frontier) if r["article_id"] != article["id"]]
+        frontier = []
+        for row in rows:
+            edges.setdefault(row["claim_id"], []).append(row)
+            if row["claim_id"] not in reached:
+                reached[row["claim_id"]] = reached[row["origin_claim_id"]] + 1
+                found[row["claim_id"]] = row
+                texts[row["claim_id"]], urls[row["claim_id"]] = row["text"], row["article_url"]
+                frontier.append(row["claim_id"])
+    listed = [
+        Derivative(
+            claim_id=cid,
+            article_url=row["article_url"],
+            site_name=row["site_name"],
+            published=row["published"],
+            text=row["text"],
+            hops=reached[cid],
+            derived_from=[
+                Source(e["origin_claim_id"], urls[e["origin_claim_id"]], texts[e["origin_claim_id"]], e["score"], e["relation"],
+                       json.loads(e["distortions"] or "[]"))
+                for e in edges[cid]
+                if e["origin_claim_id"] in reached
+            ],
+        )
+        for cid, row in found.items()
+    ]
+    listed.sort(key=lambda d: (d.published or "", found[d.claim_id]["article_id"], found[d.claim_id]["seq"]))
+    return Derivatives(url, article["url"], article["site_name"], article["published"], listed)
+
+
+def render_derivatives(answer: Derivatives) -> str:
+    """The human form: each later article, newest last, its derived claims and where each came from."""
+    lines = [f"Derivatives of {answer.article_url} ({answer.site_name or 'unknown site'}, {(answer.published or 'undated')[:10]}), newest last:"]
+    if not answer.derivatives:
+        lines.append("  none stored: no later claim was matched to this article's claims")
+    article = None
+    for d in answer.derivatives:
+        if d.article_url != article:
+            article = d.article_url
+            lines.append(f"\n{(d.published or 'undated')[:10]}  {d.site_name or '?'}: {d.article_url}")
+        lines.append(f"  - {d.text}")
+        for s in d.derived_from:
+            lines.append(f"      from {s.article_url}: {s.text}")
+            lines.append(f"      ({s.relation}, score {s.score:.2f}; {_changes(s.distortions)})")
+    changed = [x["kind"] for d in answer.derivatives for s in d.derived_from for x in s.distortions]
+    articles = len({d.article_url for d in answer.derivatives})
+    tally = ", ".join(f"{kind} {changed.count(kind)}" for kind in sorted(set(changed))) or "none"
+    lines.append(f"\n{len(answer.derivatives)} derived claims in {articles} later articles; distortions: {tally}")
+    return "\n".join(lines)
+
+
+def _changes(distortions: list[dict]) -> str:
+    return "; ".join(f"{d['kind']}: {d['detail']}" for d in distortions) or "no change found"

@@ -734,3 +734,21 @@ def test_serve_refuses_missing_empty_and_foreign_databases(tmp_path, datasette_a
     assert datasette_args == []
     assert not (tmp_path / "missing.db").exists() and empty.read_bytes() == b""
 
+
+
+WIRE_URL = "http://www.meridianwire.example/world/2025/03/04/kestria-sends-more-troops-to-morvania"
+
+
+async def test_article_and_chain_pages_link_the_derivatives_json(ds, provenance_db, blog_claim):
+    wire = rows(provenance_db, "select id from articles where url = ?", [WIRE_URL])[0]["id"]
+    page = (await ds.client.get(f"/provenance/-/article/{wire}")).text
+    assert f'href="/provenance/-/derivatives/{wire}.json"' in page
+    blog = rows(provenance_db, "select article_id from claims where id = ?", [blog_claim])[0]["article_id"]
+    assert f'href="/provenance/-/derivatives/{blog}.json"' in (await ds.client.get(f"/provenance/-/claim/{blog_claim}")).text
+    response = await ds.client.get(f"/provenance/-/derivatives/{wire}.json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body == trace.derivatives(sqlite_utils.Database(provenance_db), WIRE_URL).as_json()
+    assert BLOG_URL in {d["article_url"] for d in body["derivatives"]}
+    missing = await ds.client.get("/provenance/-/derivatives/99999.json")
+    assert missing.status_code == 404 and missing.json() == {"ok": False, "error": "Article 99999 not found"}

@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,57 @@ def test_stdin_answers_each_query_with_one_json_line(demo_db):
 def test_text_matching_nothing_says_so(demo_db):
     result = CliRunner().invoke(cli, ["trace", "--db", str(demo_db), "The price of cocoa doubled in Ghana this spring"], catch_exceptions=False)
     assert "no stored claim matches this" in result.output
+
+
+# --- forward: trace --derivatives on the demo web ------------------------------------------------
+
+WIRE = "http://www.meridianwire.example/world/2025/03/04/kestria-sends-more-troops-to-morvania"
+LATER = {
+    "http://www.stavorskindependent.example/news/kestria-sent-3000-more-troops-to-morvania-aurenian-joint-staff-says",
+    "http://www.orbisdaily.example/defence/2025/03/04/kestria-reinforces-morvania-with-3000-troops",
+    "http://www.pulsebriefs.example/world/kestria-increases-military-support-to-morvania-amid-velmora-conflict",
+    "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in",
+}
+BLOG = "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in"
+
+
+def test_derivatives_of_the_wire_story_list_every_later_article_with_the_blogs_changed_number(demo_db):
+    path = demo_db
+    result = CliRunner().invoke(cli, ["trace", "--derivatives", "--json", WIRE, "--db", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["query"] == WIRE and answer["article_url"] == WIRE
+    found = answer["derivatives"]
+    assert {d["article_url"] for d in found} == LATER
+    published = [d["published"] for d in found]
+    assert published == sorted(published) and found[-1]["article_url"] == BLOG  # newest last
+    assert set(found[0]) == {"claim_id", "article_url", "site_name", "published", "text", "hops", "derived_from"}
+    five = next(d for d in found if "another 5,000 soldiers" in d["text"])
+    changed = [x for s in five["derived_from"] for x in s["distortions"] if x["kind"] == "number_changed"]
+    assert changed and changed[0]["detail"].endswith("3,000 -> 5,000")
+    # each derivative leads back to the wire story through claims listed before it or the story itself
+    listed = {d["claim_id"] for d in found}
+    for d in found:
+        assert d["derived_from"] and d["hops"] >= 1
+        assert all(s["article_url"] == WIRE or s["claim_id"] in listed for s in d["derived_from"])
+
+
+def test_derivatives_human_form_flags_the_change(demo_db):
+    path = demo_db
+    result = CliRunner().invoke(cli, ["trace", "--derivatives", WIRE, "--db", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output.startswith(f"Derivatives of {WIRE} (Meridian Wire, 2025-03-04), newest last:\n")
+    blog = result.output[result.output.index(f"The Frontline Ledger: {BLOG}"):]
+    assert "  - Kestria sent another 5,000 soldiers to Morvania in January and February alone, as PulseBriefs reported." in blog
+    assert re.search(r"number_changed: \w+ 3,000 -> 5,000\)", blog)
+    assert re.search(r"\n\d+ derived claims in 4 later articles; distortions: .*number_changed 1", result.output)
+
+
+def test_the_blog_has_no_derivatives_and_an_unknown_url_is_an_error(demo_db):
+    path = demo_db
+    result = CliRunner().invoke(cli, ["trace", "--derivatives", BLOG, "--db", str(path)], catch_exceptions=False)
+    assert "  none stored: no later claim was matched to this article's claims" in result.output
+    result = CliRunner().invoke(cli, ["trace", "--derivatives", "https://nowhere.example/x", "--db", str(path)])
+    assert result.exit_code == 1
+    assert result.output == "Error: https://nowhere.example/x is not a stored article (crawl or ingest it first)\n"
+
