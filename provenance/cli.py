@@ -248,12 +248,15 @@ def _print_discovery(found: discover_mod.Discovery) -> None:
 @db_option
 def discover(names: tuple[str, ...], since: datetime | None, depth: int, settings: FetchSettings, scrapers: tuple[str, ...], db: str) -> None:
     """New article URLs from the feeds and sitemaps of each OUTLET (a name, alias or domain; default:
-    every outlet that lists any), crawled and stored; URLs already stored are skipped."""
+    every outlet that lists any), crawled and stored; URLs already stored are skipped. Refused while
+    a watch or another discover runs on the database."""
     progress = _Progress()
-    found = discover_mod.discover(
-        store.open_db(db), outlets=outlets_mod.load(scrapers), names=names, since=since and since.replace(tzinfo=timezone.utc),
-        depth=depth, settings=settings, progress=progress,
-    )
+    database = store.open_db(db)
+    with watch_mod.locked(database, db):
+        found = discover_mod.discover(
+            database, outlets=outlets_mod.load(scrapers), names=names, since=since and since.replace(tzinfo=timezone.utc),
+            depth=depth, settings=settings, progress=progress,
+        )
     progress.close()
     _print_discovery(found)
     sys.exit(1 if found.errors else 0)

@@ -67,21 +67,23 @@ def _alive(holder: dict) -> bool:
 
 
 @contextmanager
-def locked(db: Database, path: str, every: timedelta) -> Iterator[str]:
-    """Hold the database's watch lock for the block; Busy when a live run holds it. A lock left
-    by a killed run (its process gone, or silent for STALE on another machine) is taken over."""
+def locked(db: Database, path: str, every: timedelta | None = None) -> Iterator[str]:
+    """Hold the database's lock for the block: a watch (`every` given) or a one-shot discover,
+    so that a cron run never overlaps a watch or the run before it. Busy when a live run holds
+    it; a lock left by a killed run (its process gone, or silent for STALE on another machine)
+    is taken over."""
     holder = store.watch_state(db)
     token = secrets.token_hex(8)
     taken = not _alive(holder) and store.take_watch(
         db, pid=os.getpid(), host=platform.node(), token=token, now=_iso(_now()),
-        every_seconds=every.total_seconds(), replacing=holder["token"],
+        every_seconds=every.total_seconds() if every else None, replacing=holder["token"],
     )
     if not taken:
         holder = store.watch_state(db)  # the winner of a race, if that is why we lost
-        raise Busy(
-            f"{path} is already being watched by process {holder['pid']} on {holder['host']} "
-            f"(since {holder['started_at']}); stop it first"
-        )
+        who = f"process {holder['pid']} on {holder['host']}"
+        if holder["every_seconds"] is None:
+            raise Busy(f"{path} is in use by `provenance discover` ({who}, since {holder['started_at']}); wait for it to finish")
+        raise Busy(f"{path} is already being watched by {who} (since {holder['started_at']}); stop it first")
     try:
         yield token
     finally:

@@ -164,3 +164,24 @@ def test_the_lock_is_refused_while_held_in_this_process(tmp_path):
                 pass
     with watch.locked(db, "p.db", timedelta(minutes=1)):  # released: free again
         pass
+
+
+def test_discover_and_watch_exclude_each_other(harbour, tmp_path):
+    site, folder = harbour
+    path = tmp_path / "p.db"
+    db = store.open_db(path)
+    discover_args = ["discover", "Harbour Post", "--scrapers", str(folder), "--db", str(path), "--allow-private",
+                     "--proxy", site.url(""), "--delay", "0", "--retries", "0"]
+    with watch.locked(db, str(path), timedelta(hours=1)):
+        result = CliRunner().invoke(cli, discover_args)
+        held = store.watch_state(db)
+    assert result.exit_code == 1 and db["articles"].count == 0
+    assert result.output == (f"Error: {path} is already being watched by process {held['pid']} on {platform.node()} "
+                             f"(since {held['started_at']}); stop it first\n")
+    with watch.locked(db, str(path)):  # a discover run (no interval) holds it
+        result = CliRunner().invoke(cli, args(site, folder, path, "--cycles", "1"))
+        held = store.watch_state(db)
+    assert result.output == (f"Error: {path} is in use by `provenance discover` (process {held['pid']} on {platform.node()}, "
+                             f"since {held['started_at']}); wait for it to finish\n")
+    result = CliRunner().invoke(cli, discover_args, catch_exceptions=False)
+    assert result.exit_code == 0 and db["articles"].count == 1 and store.watch_state(db)["token"] is None
