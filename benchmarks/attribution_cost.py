@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from provenance import attribute, claims, extract, outlets, store
+from provenance import attribute, claims, extract, match, outlets, store
 from provenance.demo import sample_root
 from provenance.fetch import Page
 
@@ -45,7 +45,7 @@ def run(batch: list[Page], loaded: outlets.Outlets, analyse: str) -> float:
                     found, loaded, links=article.links, declared_origin=article.declared_origin,
                     declared_origin_url=article.declared_origin_url,
                 )
-                analysis = store.Analysis(found, sources)
+                analysis = store.Analysis(found, sources, [match.bands(c.text) for c in found])
             store.save_article(db, article, page, analysis)
         elapsed = time.process_time() - started
         db.close()

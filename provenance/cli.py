@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from .errors import ProvenanceError
 from .fetch import FetchSettings
 
 DEFAULTS = FetchSettings()
+_LOCAL_CLUSTER = "local"  # what `--dask` given no address means
 
 # Scraped text (titles, anchors, URLs, file names) is untrusted: an ESC or a C1 control could recolour
 # the terminal, move the cursor, set the window title or write the clipboard; a carriage return or a
@@ -165,14 +167,32 @@ def recrawl(older_than: str | None, settings: FetchSettings, scrapers: tuple[str
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--base-url", help="URL of a lone file (default: its file:// URI).")
+@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="the number of cores",
+              help="Worker processes that extract and analyse; one process writes, in input order.")
+@click.option("--dask", metavar="[ADDRESS]", is_flag=False, flag_value=_LOCAL_CLUSTER,
+              help="Analyse each PATH (a WARC shard) on the Dask scheduler at ADDRESS (tcp://host:8786), or "
+                   "without ADDRESS on a local cluster of --jobs workers; needs pip install 'news-provenance[dask]'.")
 @scrapers_option
 @db_option
-def ingest(paths: tuple[str, ...], base_url: str | None, scrapers: tuple[str, ...], db: str) -> None:
+def ingest(paths: tuple[str, ...], base_url: str | None, jobs: int, dask: str | None, scrapers: tuple[str, ...], db: str) -> None:
     """Analyse and store .warc/.warc.gz files, saved .html pages, .txt files or folders of them, without the network."""
+    if dask is not None and dask != _LOCAL_CLUSTER and "://" not in dask:
+        # click takes the word after --dask as its value; an address always has a scheme, so
+        # anything else is the first shard of `--dask shards/*.warc.gz`.
+        paths, dask = (dask, *paths), _LOCAL_CLUSTER
+    if not paths:
+        raise click.UsageError("Missing argument 'PATHS...'.")
+    if dask is not None and base_url:
+        raise click.UsageError("--base-url names a lone file; the WARC shards of --dask carry their own URLs")
     progress = _Progress()
-    summary = pipeline.ingest(store.open_db(db), paths, outlets=outlets_mod.load(scrapers), base_url=base_url, progress=progress)
+    loaded = outlets_mod.load(scrapers)
+    if dask is None:
+        summary = pipeline.ingest(store.open_db(db), paths, outlets=loaded, base_url=base_url, jobs=jobs, progress=progress)
+    else:
+        scheduler = None if dask == _LOCAL_CLUSTER else dask
+        summary = pipeline.ingest_shards(store.open_db(db), paths, outlets=loaded, scheduler=scheduler, workers=jobs, progress=progress)
     _finish(summary, progress)
 
 

@@ -31,3 +31,7 @@ class NotOurDatabase(ProvenanceError):
 
 class OutletError(ProvenanceError):
     """An outlet definition in scrapers/ is invalid."""
+
+
+class ParallelError(ProvenanceError):
+    """Parallel analysis could not go on: Dask missing, its scheduler unreachable, a worker killed."""

@@ -7,9 +7,10 @@ the run goes on.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,7 +22,7 @@ from . import attribute as attribute_stage
 from . import match as match_stage
 from . import claims as claims_stage
 from . import extract as extract_stage
-from . import fetch, store
+from . import fetch, parallel, store
 from .errors import ExtractionError, ProvenanceError
 from .extract import Article, ExtractOptions
 from .fetch import FetchSettings, Page, Unreadable
@@ -85,28 +86,67 @@ class _Run:
 
     def analyse(self, page: Page, item: str, fetched: fetch.Attempt | None = None) -> Article | None:
         """Extract and store one page; None when it holds no article, the reason put on its fetch row."""
-        try:
-            article = extract_stage.extract(page, self.outlets, self.options)
-        except ExtractionError as e:
+        return self.save(analysed(page, self.outlets, self.options), item, fetched)
+
+    def save(self, result: Analysed, item: str, fetched: fetch.Attempt | None = None) -> Article | None:
+        """Store what the pure stages found in one page, or record why they found no article."""
+        if result.article is None or result.analysis is None:
             # The message names the page; said once, not as "URL: URL: no article text found".
-            reason = str(e).removeprefix(f"{item}: ")
+            reason = result.failure.removeprefix(f"{item}: ")
             if fetched is not None:
                 store.note_failure(self.db, fetched, reason)
             self.emit(item, "failed", reason)
             return None
-        found = claims_stage.split(article.text, self.outlets.dateline_patterns)
-        sources = attribute_stage.attribute(
-            found,
-            self.outlets,
-            links=article.links,
-            declared_origin=article.declared_origin,
-            declared_origin_url=article.declared_origin_url,
-            credit=claims_stage.dateline(article.text, self.outlets.dateline_patterns),
-            site=self.outlets.for_host(article.domain),
-        )
-        saved = store.save_article(self.db, article, page, store.Analysis(found, sources))
-        self.emit(item, "stored" if saved.changed else "unchanged", article.title or article.url)
-        return article
+        saved = store.save_article(self.db, result.article, result.page, result.analysis)
+        self.emit(item, "stored" if saved.changed else "unchanged", result.article.title or result.article.url)
+        return result.article
+
+    def save_all(self, results: Iterable[Analysed | Unreadable]) -> None:
+        """Store the results of ingest's inputs, in the order they come."""
+        for result in results:
+            if isinstance(result, Unreadable):
+                self.emit(result.source, "failed", result.error)
+                continue
+            self.summary.fetched += 1
+            self.save(result, result.page.url)
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """One page through the pure stages, ready for the store: its article and what was found in it,
+    or why it holds no article. Picklable, so worker processes and Dask workers can return it."""
+
+    page: Page
+    article: Article | None = None
+    analysis: store.Analysis | None = None
+    failure: str = ""  # the ExtractionError's message when article is None
+
+
+def analysed(item: Page | Unreadable, outlets: Outlets, options: ExtractOptions) -> Analysed | Unreadable:
+    """The pure stages in order: extract, split into claims, attribute. No database, so this runs
+    as well in a worker process or on a Dask worker as here; an Unreadable input passes through."""
+    if isinstance(item, Unreadable):
+        return item
+    try:
+        article = extract_stage.extract(item, outlets, options)
+    except ExtractionError as e:
+        return Analysed(item, failure=str(e))
+    found = claims_stage.split(article.text, outlets.dateline_patterns)
+    sources = attribute_stage.attribute(
+        found,
+        outlets,
+        links=article.links,
+        declared_origin=article.declared_origin,
+        declared_origin_url=article.declared_origin_url,
+        credit=claims_stage.dateline(article.text, outlets.dateline_patterns),
+        site=outlets.for_host(article.domain),
+    )
+    return Analysed(item, article, store.Analysis(found, sources, [match_stage.bands(c.text) for c in found]))
+
+
+def analysed_shard(shard: str, outlets: Outlets, options: ExtractOptions) -> list[Analysed | Unreadable]:
+    """Every input in one shard (a WARC file, usually), analysed, in the order ingest reads them."""
+    return [analysed(item, outlets, options) for item in fetch.read_paths([shard])]
 
 
 def crawl(
@@ -186,16 +226,35 @@ def ingest(
     outlets: Outlets,
     base_url: str | None = None,
     options: ExtractOptions = ExtractOptions(),
+    jobs: int = 1,
     progress: Progress = _quiet,
 ) -> Summary:
-    """The same analysis as crawl, from WARC files, saved HTML pages and text files; no network."""
+    """The same analysis as crawl, from WARC files, saved HTML pages and text files; no network.
+    With `jobs` > 1 the pure stages run in that many worker processes; this process alone writes,
+    in input order, so the database is the one `jobs=1` builds."""
     run = _Run(db, outlets, options, progress)
-    for item in fetch.read_paths(paths, base_url=base_url):
-        if isinstance(item, Unreadable):
-            run.emit(item.source, "failed", item.error)
-            continue
-        run.summary.fetched += 1
-        run.analyse(item, item.url)
+    work = functools.partial(analysed, outlets=outlets, options=options)
+    run.save_all(parallel.ordered_map(work, fetch.read_paths(paths, base_url=base_url), jobs=jobs))
+    match_pending(db)
+    return run.summary
+
+
+def ingest_shards(
+    db: Database,
+    shards: Sequence[str | Path],
+    *,
+    outlets: Outlets,
+    scheduler: str | None = None,
+    workers: int = 1,
+    options: ExtractOptions = ExtractOptions(),
+    progress: Progress = _quiet,
+) -> Summary:
+    """ingest, with each shard read and analysed on a Dask worker (the cluster at `scheduler`, or a
+    LocalCluster of `workers` processes): the database is the one `ingest(db, shards)` builds."""
+    run = _Run(db, outlets, options, progress)
+    work = functools.partial(analysed_shard, outlets=outlets, options=options)
+    for results in parallel.map_shards(work, [str(s) for s in shards], scheduler=scheduler, workers=workers):
+        run.save_all(results)
     match_pending(db)
     return run.summary
 

@@ -239,6 +239,9 @@ class Analysis:
 
     claims: list[Claim]
     attributions: list[Attribution]
+    # match.bands of each claim, in claim order: hashed with the analysis, in a worker process when
+    # ingest runs in parallel, rather than by the one process that writes.
+    bands: list[list[int]]
 
 
 @dataclass(frozen=True)
@@ -424,7 +427,9 @@ def _save_claims(db: Database, article_id: int, version: int, analysis: Analysis
         for q in c.quantities
     ]
     _insert(db, "claim_numbers", numbers)
-    _insert(db, "claim_bands", [{"band": band, "claim_id": ids[c.seq]} for c in analysis.claims for band in match.bands(c.text)])
+    _insert(db, "claim_bands", [
+        {"band": band, "claim_id": ids[c.seq]} for c, keys in zip(analysis.claims, analysis.bands, strict=True) for band in keys
+    ])
     db.execute(
         "update links set claim_id = (select c.id from claims c where c.article_id = links.article_id and c.version = ? "
         "and links.start >= c.start and links.start < c.end) where article_id = ? and start is not null",

@@ -1,0 +1,115 @@
+"""The pure analysis stages run elsewhere, their results handed back in input order to one writer.
+
+Two engines: worker processes on this machine (`ordered_map`, for `ingest --jobs`) and a Dask
+cluster over WARC shards (`map_shards`, for `ingest --dask`). Neither touches the database: the
+caller stores each result in the order the inputs were given, so every id is the one a serial run
+gives. Dask is an optional extra, imported only when `map_shards` is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any, TypeVar
+
+from .errors import ParallelError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Items in flight per worker: enough that a worker never waits for the writer, few enough that
+# memory stays flat however large the input is.
+IN_FLIGHT_PER_WORKER = 4
+DASK_MISSING = "--dask needs Dask, an optional extra: pip install 'news-provenance[dask]'"
+_CONNECT_TIMEOUT = "10s"
+
+_work: Callable[[Any], Any] | None = None
+
+
+def _install(fn: Callable[[Any], Any]) -> None:
+    global _work
+    # Ctrl-C reaches the whole process group; the parent alone decides to stop, and cancels the
+    # pool, so workers print no traceback of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _work = fn
+
+
+def _call(item: Any) -> Any:
+    assert _work is not None
+    return _work(item)
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], *, jobs: int) -> Iterator[R]:
+    """`fn` over `items` in `jobs` worker processes (in this one when `jobs` is 1), yielding results
+    in input order. `fn` is sent to each worker once; items are read from `items` only as results
+    are taken. Stopping early (an exception, Ctrl-C) cancels what is queued and waits for what runs."""
+    if jobs <= 1:
+        yield from map(fn, items)
+        return
+    with ProcessPoolExecutor(jobs, initializer=_install, initargs=(fn,)) as pool:
+        pending: deque[Future[R]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(_call, item))
+                if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        except BrokenProcessPool as e:
+            raise ParallelError(
+                "a worker process died (out of memory?); what was stored before it is kept, "
+                "so running again resumes; fewer --jobs use less memory"
+            ) from e
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def map_shards(
+    fn: Callable[[str], R], shards: Sequence[str], *, scheduler: str | None, workers: int
+) -> Iterator[R]:
+    """`fn` over each shard on Dask, as a bag with one partition a shard, yielding results in shard
+    order. `scheduler` is a running scheduler's address; None starts a LocalCluster of `workers`
+    processes for the call. A result is fetched from its worker only when the previous one has been
+    taken, so the caller holds one shard's result at a time."""
+    bag, distributed = _dask()
+    with _client(distributed, scheduler, workers) as client:
+        partitions = bag.from_sequence(list(shards), npartitions=len(shards)).map(fn).to_delayed()
+        futures = client.compute(partitions)
+        for future in futures:
+            yield from future.result()
+            future.release()
+
+
+def _dask() -> tuple[ModuleType, ModuleType]:
+    try:
+        import dask.bag
+        import distributed
+    except ImportError as e:
+        raise ParallelError(DASK_MISSING) from e
+    return dask.bag, distributed
+
+
+@contextmanager
+def _client(distributed: ModuleType, scheduler: str | None, workers: int) -> Iterator[Any]:
+    if scheduler is None:
+        # One single-threaded process a worker: extraction holds the GIL. No dashboard, and only
+        # errors from the cluster's own loggers, so a local run prints what a plain ingest prints.
+        with distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True,
+            dashboard_address=None, silence_logs=logging.ERROR,
+        ) as cluster, distributed.Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = distributed.Client(scheduler, timeout=_CONNECT_TIMEOUT)
+    except (OSError, ValueError) as e:
+        raise ParallelError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
+    with client:
+        yield client
