@@ -7,6 +7,7 @@ them here as records; nothing in this module reads the database.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import struct
@@ -49,11 +50,13 @@ class MatchSettings:
     # A cited candidate is preferred to a better text match only when it is nearly as good.
     citation_margin: float = 0.22
     # The writer's own framing ("This underscores ...") restates facts loosely: it needs a closer likeness.
-    commentary_margin: float = 0.1
+    commentary_margin: float = 0.08
     lead_weight: float = 0.02  # see lead_cover
     # A cited article's claim that restates the best match elsewhere is where the writer read it,
     # even when worded less like the claim: down to this score.
     carrier_floor: float = 0.3
+    # (alias, place) pairs: "Pyongyang" and "North Korean" read as "North Korea" (scrapers/places.toml).
+    places: tuple[tuple[str, str], ...] = ()
     top: int = 5  # candidates kept for `trace --top`
     # A claim typed by a journalist is short and informal: list candidates down to this score (the
     # chain still needs the threshold), and let the full-text rank break near-ties.
@@ -152,9 +155,25 @@ def lead_cover(derived: ClaimView, origin: ClaimView) -> float:
     return len(set(lead) & theirs) / max(1, len(lead))
 
 
-def similarity(derived: ClaimView, origin: ClaimView) -> float:
+@functools.lru_cache(maxsize=8)
+def _place_names(places: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    names = dict(places)
+    # Longest first, so "North Korean" wins over "North"; not inside a longer name ("Washington Post").
+    alternatives = "|".join(re.escape(a) for a in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w])(?!\s+[A-Z])"), names
+
+
+def _placed(text: str, places: tuple[tuple[str, str], ...]) -> str:
+    """`text` with every other name of a place written as the place's name."""
+    if not places:
+        return text
+    pattern, names = _place_names(places)
+    return pattern.sub(lambda m: names[m.group(0)], text)
+
+
+def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, str], ...] = ()) -> float:
     """0..1: how likely `derived` restates `origin`, from words, names and numbers."""
-    a, b = content(derived.text), content(origin.text)
+    a, b = _placed(content(derived.text), places), _placed(content(origin.text), places)
     token_set = fuzz.token_set_ratio(a, b, processor=str.lower) / 100
     wa, wb = {_stem(w) for w in _words(a)}, {_stem(w) for w in _words(b)}
     overlap = len(wa & wb) / max(1, min(len(wa), len(wb)))
@@ -257,7 +276,7 @@ def _asserted(hedge: str, origin: str, derived: str, as_fact: bool) -> bool:
     hedged = {_stem(w) for w in before + after if w not in _STOP and len(w) > 2}
     said = {_stem(w) for w in _words(derived)}
     shared = len(hedged & said)
-    return as_fact and shared >= 3 and shared * 2 >= len(said)
+    return as_fact and (shared >= 4 or shared >= 3 and shared * 2 >= len(said))
 
 
 def _same_value(a: float, b: float) -> bool:
@@ -294,8 +313,16 @@ _COMMENTARY = re.compile(
 )
 
 
+# A recap restates the article's own claims together: no one earlier sentence is its origin.
+_RECAP = re.compile(r"^\W*(?:in summary|in short|in other words|in conclusion|to sum up|all in all|put simply|simply put)\b", re.I)
+
+
 def is_commentary(text: str) -> bool:
-    return bool(_COMMENTARY.search(text))
+    return bool(_COMMENTARY.search(text) or _RECAP.match(text))
+
+
+def is_recap(text: str) -> bool:
+    return bool(_RECAP.match(text))
 
 
 def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
@@ -324,7 +351,7 @@ def rank(
     for candidate in candidates:
         if candidate.claim_id == claim.claim_id:
             continue
-        score = similarity(claim, candidate)
+        score = similarity(claim, candidate, settings.places)
         # A citation is evidence too: inside a cited article a weaker likeness is enough.
         if candidate.article_id in claim.linked_articles or candidate.article_id in claim.origin_articles:
             score = min(1.0, score + settings.link_bonus)
@@ -357,7 +384,7 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     if not above:
         return []
     best_score, best = above[0]
-    if is_commentary(claim.text) and best_score < settings.threshold + settings.commentary_margin:
+    if is_recap(claim.text) or (is_commentary(claim.text) and best_score < settings.threshold + settings.commentary_margin):
         return []
     close = [(s, c) for s, c in above if s >= best_score - settings.citation_margin]
     cited = (

@@ -17,6 +17,7 @@ from .errors import OutletError
 
 DEFAULT_FILE = "default.toml"
 SOURCES_FILE = "sources.toml"  # other names of the sources news cites: data, never code
+PLACES_FILE = "places.toml"  # other names of countries: capitals, adjectives
 _SOURCE_KINDS = ("person", "organization", "outlet", "document", "anonymous")
 # A footer or dateline is a short line; a long one that happens to start with "Source:" is prose.
 MAX_QUIRK_LINE = 120
@@ -75,6 +76,7 @@ class Outlets:
     origin_patterns: tuple[re.Pattern[str], ...] = ()
     dateline_patterns: tuple[re.Pattern[str], ...] = ()
     sources: tuple[KnownSource, ...] = ()
+    places: tuple[KnownSource, ...] = ()  # kind "place"
     _by_domain: dict[str, Outlet] = field(default_factory=dict, repr=False, compare=False)
     _by_name: dict[str, Outlet] = field(default_factory=dict, repr=False, compare=False)
     _sources_by_name: dict[str, KnownSource] = field(default_factory=dict, repr=False, compare=False)
@@ -104,6 +106,10 @@ class Outlets:
     def source_named(self, name: str) -> KnownSource | None:
         """A source from sources.toml that `name` is one of the names of."""
         return self._sources_by_name.get(_name_key(name))
+
+    def place_aliases(self) -> tuple[tuple[str, str], ...]:
+        """(alias, place) pairs from places.toml: "Pyongyang" and "North Korean" name North Korea."""
+        return tuple((alias, place.name) for place in self.places for alias in place.aliases)
 
     def host_delays(self) -> dict[str, float]:
         delays: dict[str, float] = {}
@@ -146,13 +152,16 @@ def _check(path: str, data: dict) -> None:
         raise OutletError(f"{path}: delay must not be negative")
 
 
-def _sources(path: str, data: dict) -> list[KnownSource]:
-    if set(data) - {"source"} or not isinstance(data.get("source", []), list):
-        raise OutletError(f"{path}: expected only [[source]] tables")
+def _sources(path: str, data: dict, table: str = "source") -> list[KnownSource]:
+    if set(data) - {table} or not isinstance(data.get(table, []), list):
+        raise OutletError(f"{path}: expected only [[{table}]] tables")
     found = []
-    for entry in data.get("source", []):
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or entry.get("kind") not in _SOURCE_KINDS:
-            raise OutletError(f"{path}: each [[source]] needs a name and a kind ({', '.join(_SOURCE_KINDS)})")
+    for entry in data.get(table, []):
+        if table == "place" and isinstance(entry, dict):
+            entry = {**entry, "kind": "place"}
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or entry.get("kind") not in (*_SOURCE_KINDS, "place"):
+            what = "a name" if table == "place" else f"a name and a kind ({', '.join(_SOURCE_KINDS)})"
+            raise OutletError(f"{path}: each [[{table}]] needs {what}")
         aliases = entry.get("aliases", [])
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise OutletError(f"{path}: aliases of {entry['name']!r} must be a list of strings")
@@ -208,10 +217,14 @@ def load(extra: Iterable[str | Path] = ()) -> Outlets:
     origin: list[str] = []
     dateline: list[str] = []
     sources: list[KnownSource] = []
+    places: list[KnownSource] = []
     for name, text in _files(extra):
         data = _read(name, text)
         if Path(name).name == SOURCES_FILE:
             sources += _sources(name, data)
+            continue
+        if Path(name).name == PLACES_FILE:
+            places += _sources(name, data, "place")
             continue
         if Path(name).name == DEFAULT_FILE:
             _check(name, data)
@@ -227,4 +240,5 @@ def load(extra: Iterable[str | Path] = ()) -> Outlets:
         origin_patterns=tuple(re.compile(p, re.IGNORECASE) for p in dict.fromkeys(origin)),
         dateline_patterns=tuple(re.compile(p) for p in dict.fromkeys(dateline)),
         sources=tuple(sources),
+        places=tuple(places),
     )

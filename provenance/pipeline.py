@@ -196,7 +196,7 @@ def crawl(
                     continue
                 seen.add(target)
                 queue.append((target, hops + 1))
-    match_pending(db)
+    match_pending(db, matching(outlets))
     return run.summary
 
 
@@ -235,7 +235,7 @@ def ingest(
     run = _Run(db, outlets, options, progress)
     work = functools.partial(analysed, outlets=outlets, options=options)
     run.save_all(parallel.ordered_map(work, fetch.read_paths(paths, base_url=base_url), jobs=jobs))
-    match_pending(db)
+    match_pending(db, matching(outlets))
     return run.summary
 
 
@@ -255,7 +255,7 @@ def ingest_shards(
     work = functools.partial(analysed_shard, outlets=outlets, options=options)
     for results in parallel.map_shards(work, [str(s) for s in shards], scheduler=scheduler, workers=workers):
         run.save_all(results)
-    match_pending(db)
+    match_pending(db, matching(outlets))
     return run.summary
 
 
@@ -300,7 +300,7 @@ def recrawl(
             else:
                 run.summary.fetched += 1
                 run.analyse(result.page, stored.url, result.attempts[-1])
-    match_pending(db)
+    match_pending(db, matching(outlets))
     return run.summary
 
 
@@ -323,6 +323,11 @@ def demo(db: Database, *, outlets: Outlets, progress: Progress = _quiet) -> Summ
         # Our own server on loopback: no need to wait between requests or to retry.
         settings = FetchSettings(proxy=web.proxy_url, allow_private=True, delay=0.0, retries=0)
         return crawl(db, web.start_urls, outlets=outlets, depth=DEMO_DEPTH, settings=settings, progress=progress)
+
+
+def matching(outlets: Outlets) -> match_stage.MatchSettings:
+    """The matcher's settings with what the outlet definitions know (places' other names)."""
+    return match_stage.MatchSettings(places=outlets.place_aliases())
 
 
 def match_pending(db: Database, settings: match_stage.MatchSettings = match_stage.MatchSettings(), progress: Progress = _quiet) -> int:

@@ -1,6 +1,6 @@
 import pytest
 
-from provenance import claims
+from provenance import claims, outlets
 from provenance.match import (
     ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, match, rank, relation, similarity,
 )
@@ -65,10 +65,23 @@ def test_a_sentence_folding_two_origin_sentences_is_compared_with_both():
 
 def test_commentary_needs_a_close_likeness_and_is_never_unsupported():
     commentary = view("This collaboration underscores Kestria's role as a military ally of Morvania.")
-    fact = view("Kestria has been a military ally of Morvania for years, supplying troops and shells.", claim_id=2, article_id=3)
+    fact = view("Kestria has been an important ally of Morvania since 2023, officials said.", claim_id=2, article_id=3)
     assert similarity(commentary, fact) >= MatchSettings().threshold
     assert match(commentary, [fact]) == []
     assert not is_checkable(commentary.text, commentary.quantities)
+    recap = view("In other words, Kestria has been an important ally of Morvania since 2023.")
+    assert similarity(recap, fact) > 0.6 and match(recap, [fact]) == []
+
+
+def test_a_capital_or_an_adjective_names_its_country():
+    places = outlets.load().place_aliases()
+    derived = view("Pyongyang has dispatched more soldiers to Moscow's western front.")
+    origin = view("North Korea has sent more troops to Russia's western front, officials said.", claim_id=2, article_id=3)
+    assert similarity(derived, origin, places) > similarity(derived, origin) + 0.1
+    assert match(derived, [origin], MatchSettings(places=places))
+    same = view("The Washington Post reported on the talks.")
+    renamed = view("The United States Post reported on the talks.", claim_id=2)
+    assert similarity(same, renamed, places) == similarity(same, renamed)  # part of a longer name: left alone
 
 
 def test_dropped_and_strengthened_attribution():

@@ -61,3 +61,14 @@ def test_an_invalid_sources_file_says_what_is_wrong(tmp_path):
     with pytest.raises(OutletError) as e:
         outlets.load([tmp_path])
     assert str(e.value) == f"{tmp_path / 'sources.toml'}: each [[source]] needs a name and a kind (person, organization, outlet, document, anonymous)"
+
+
+def test_places_name_their_countries_and_a_user_file_adds_more(tmp_path):
+    shipped = dict(outlets.load().place_aliases())
+    assert shipped["Pyongyang"] == "North Korea" and shipped["North Korean"] == "North Korea"
+    (tmp_path / "places.toml").write_text('[[place]]\nname = "Ruritania"\naliases = ["Strelsau", "Ruritanian"]\n')
+    assert dict(outlets.load([tmp_path]).place_aliases())["Strelsau"] == "Ruritania"
+    (tmp_path / "places.toml").write_text('[[place]]\naliases = ["Strelsau"]\n')
+    with pytest.raises(OutletError) as e:
+        outlets.load([tmp_path])
+    assert str(e.value) == f"{tmp_path / 'places.toml'}: each [[place]] needs a name"
