@@ -345,7 +345,7 @@ def serve(host: str, port: int, open_browser: bool, writable: bool, db: str) -> 
 @db_option
 def demo(no_serve: bool, host: str, port: int, open_browser: bool, scrapers: tuple[str, ...], db: str) -> None:
     """Serve the bundled sample web on 127.0.0.1, crawl it from its last derivative, print what was stored and
-    traced, discover through its outlets' feeds and sitemaps, list the derivatives of its wire story, then serve."""
+    traced, discover through its outlets' feeds and sitemaps, list the derivatives of its original statement, then serve."""
     database = store.open_db(db)
     progress = _Progress()
     loaded = outlets_mod.load(scrapers)

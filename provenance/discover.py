@@ -268,8 +268,9 @@ def _reason(exc: object) -> str:
     return str(exc).splitlines()[0] if exc else "unreadable"
 
 
-# The demo's "our story": the wire report, whose claims the later sample articles carry on.
-DEMO_STORY = "http://www.meridianwire.example/world/2025/03/04/kestria-sends-more-troops-to-morvania"
+# The demo's "our story": the Joint Staff's statement, the original every later sample article
+# draws on, directly or through the wire (the blog's 5,000 comes from its 3,000 via two rewrites).
+DEMO_STORY = "http://www.jointstaff-aurenia.example/press/2025/03/04/kestrian-troop-dispatch-assessment"
 
 
 def demo(db: Database, *, outlets: Outlets, progress: pipeline.Progress = lambda event: None) -> Discovery:

@@ -147,6 +147,9 @@ def test_text_matching_nothing_says_so(demo_db):
 
 # --- forward: trace --derivatives on the demo web ------------------------------------------------
 
+# The sample web's original (the Joint Staff's statement) and its wire story; the later articles
+# carry their claims on (provenance/sample_web/README.md).
+OFFICIAL = "http://www.jointstaff-aurenia.example/press/2025/03/04/kestrian-troop-dispatch-assessment"
 WIRE = "http://www.meridianwire.example/world/2025/03/04/kestria-sends-more-troops-to-morvania"
 LATER = {
     "http://www.stavorskindependent.example/news/kestria-sent-3000-more-troops-to-morvania-aurenian-joint-staff-says",
@@ -157,36 +160,45 @@ LATER = {
 BLOG = "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in"
 
 
-def test_derivatives_of_the_wire_story_list_every_later_article_with_the_blogs_changed_number(demo_db):
-    path = demo_db
-    result = CliRunner().invoke(cli, ["trace", "--derivatives", "--json", WIRE, "--db", str(path)], catch_exceptions=False)
+def derivatives_json(path, url: str) -> dict:
+    result = CliRunner().invoke(cli, ["trace", "--derivatives", "--json", url, "--db", str(path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    answer = json.loads(result.output)
-    assert answer["query"] == WIRE and answer["article_url"] == WIRE
+    return json.loads(result.output)
+
+
+def test_derivatives_of_the_original_list_every_later_article_with_the_blogs_changed_number(demo_db):
+    answer = derivatives_json(demo_db, OFFICIAL)
+    assert answer["query"] == OFFICIAL and answer["article_url"] == OFFICIAL
     found = answer["derivatives"]
-    assert {d["article_url"] for d in found} == LATER
+    assert {d["article_url"] for d in found} == LATER | {WIRE}
     published = [d["published"] for d in found]
     assert published == sorted(published) and found[-1]["article_url"] == BLOG  # newest last
     assert set(found[0]) == {"claim_id", "article_url", "site_name", "published", "text", "hops", "derived_from"}
     five = next(d for d in found if "another 5,000 soldiers" in d["text"])
     changed = [x for s in five["derived_from"] for x in s["distortions"] if x["kind"] == "number_changed"]
-    assert changed and changed[0]["detail"].endswith("3,000 -> 5,000")
-    # each derivative leads back to the wire story through claims listed before it or the story itself
+    assert changed and changed[0]["detail"].endswith("3,000 -> 5,000") and five["hops"] >= 2
+    # each derivative leads back to the original through claims listed before it, or the original's own
     listed = {d["claim_id"] for d in found}
     for d in found:
         assert d["derived_from"] and d["hops"] >= 1
-        assert all(s["article_url"] == WIRE or s["claim_id"] in listed for s in d["derived_from"])
+        assert all(s["article_url"] == OFFICIAL or s["claim_id"] in listed for s in d["derived_from"])
+
+
+def test_derivatives_of_the_wire_story_are_every_later_article(demo_db):
+    found = derivatives_json(demo_db, WIRE)["derivatives"]
+    assert {d["article_url"] for d in found} == LATER
+    blog = [d["text"] for d in found if d["article_url"] == BLOG]
+    assert any(t.startswith("As Orbis Daily notes, Kestria has also shipped short-range ballistic missiles") for t in blog)
 
 
 def test_derivatives_human_form_flags_the_change(demo_db):
-    path = demo_db
-    result = CliRunner().invoke(cli, ["trace", "--derivatives", WIRE, "--db", str(path)], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["trace", "--derivatives", OFFICIAL, "--db", str(demo_db)], catch_exceptions=False)
     assert result.exit_code == 0
-    assert result.output.startswith(f"Derivatives of {WIRE} (Meridian Wire, 2025-03-04), newest last:\n")
+    assert result.output.startswith(f"Derivatives of {OFFICIAL} (Joint Staff of the Republic of Aurenia, 2025-03-04), newest last:\n")
     blog = result.output[result.output.index(f"The Frontline Ledger: {BLOG}"):]
     assert "  - Kestria sent another 5,000 soldiers to Morvania in January and February alone, as PulseBriefs reported." in blog
     assert re.search(r"number_changed: \w+ 3,000 -> 5,000\)", blog)
-    assert re.search(r"\n\d+ derived claims in 4 later articles; distortions: .*number_changed 1", result.output)
+    assert re.search(r"\n\d+ derived claims in 5 later articles; distortions: .*number_changed 1", result.output)
 
 
 def test_the_blog_has_no_derivatives_and_an_unknown_url_is_an_error(demo_db):
