@@ -338,7 +338,13 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
     if not pending:
         return 0
     affected: dict[int, None] = {}
+    # Later claims a pending one may explain need looking for only among articles already matched:
+    # on a first ingest every article is pending, and that search (a full-text query a claim) finds nothing new.
+    sweep = store.any_matched(db)
     for article_id in pending:
+        if not sweep:
+            affected.update(dict.fromkeys(store.current_claim_ids(db, article_id)))
+            continue
         for view in store.claim_views(db, store.current_claim_ids(db, article_id)):
             affected[view.claim_id] = None
             affected.update(dict.fromkeys(store.candidate_ids(db, view, earlier=False)))
