@@ -202,11 +202,13 @@ def ingest(paths: tuple[str, ...], base_url: str | None, jobs: int, dask: str | 
 @click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="Candidate matches listed per claim.")
 @click.option("--derivatives", is_flag=True,
               help="The other way: for each QUERY (a stored article's URL), the later claims derived from it, with their distortions, newest last.")
+@scrapers_option
 @db_option
-def trace(queries: tuple[str, ...], as_json: bool, top: int, derivatives: bool, db: str) -> None:
+def trace(queries: tuple[str, ...], as_json: bool, top: int, derivatives: bool, scrapers: tuple[str, ...], db: str) -> None:
     """Where claims come from. QUERY is a stored article's URL (each of its claims) or the text of a
     claim (matched against every stored claim); - reads one query a line from stdin."""
     database = store.open_existing(db)
+    settings = pipeline.matching(outlets_mod.load(scrapers))  # a typed "Pyongyang" finds "North Korea"
     lines = sys.stdin if queries == ("-",) else queries
     for query in lines:
         if not query.strip():
@@ -215,7 +217,7 @@ def trace(queries: tuple[str, ...], as_json: bool, top: int, derivatives: bool, 
             found = trace_mod.derivatives(database, query)
             click.echo(json.dumps(found.as_json(), ensure_ascii=False) if as_json else safe_text(trace_mod.render_derivatives(found), multiline=True))
             continue
-        answer = trace_mod.trace(database, query, top=top)
+        answer = trace_mod.trace(database, query, top=top, settings=settings)
         click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else safe_text(trace_mod.render(answer), multiline=True))
 
 

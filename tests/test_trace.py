@@ -122,6 +122,20 @@ def test_free_text_returns_the_earliest_matching_claim_and_its_source(demo_db):
     assert claim["chain"][0]["article_url"] == "http://www.jointstaff-aurenia.example/press/2025/03/04/kestrian-troop-dispatch-assessment"
 
 
+def test_a_typed_claim_may_name_a_country_by_its_capital_and_a_users_places_file_adds_names(demo_db, tmp_path):
+    def best(query, *options):
+        answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--db", str(demo_db), *options, query]).output)
+        (claim,) = answer["claims"]
+        return claim["matches"][0]["score"], [hop["article_url"] for hop in claim["chain"]][:1]
+
+    joint_staff = ["http://www.jointstaff-aurenia.example/press/2025/03/04/kestrian-troop-dispatch-assessment"]
+    assert best("Valdrun sent 3,000 more troops to Dravsk")[1] == joint_staff  # scrapers/places.toml
+    unknown = best("Kestriastan sent 3,000 more troops to Dravsk")[0]
+    (tmp_path / "places.toml").write_text('[[place]]\nname = "Kestria"\naliases = ["Kestriastan"]\n')
+    known, chain = best("Kestriastan sent 3,000 more troops to Dravsk", "--scrapers", str(tmp_path))
+    assert known > unknown and chain == joint_staff
+
+
 def test_the_blog_claim_travels_back_to_the_primary_statement_with_the_changed_number(demo_db):
     answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--db", str(demo_db),
                                                  "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in"]).output)
