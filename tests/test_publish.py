@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 from markupsafe import escape
 
-from provenance import publish, store, trace
+from provenance import evaluate, outlets, publish, store, trace
 from provenance.cli import cli
 
 CONTRACT_TABLES = ("articles", "article_versions", "links", "sources", "source_aliases", "claims", "attributions", "claim_matches", "fetches")
@@ -459,14 +459,23 @@ async def test_article_page_lists_claims_and_where_each_came_from(ds, provenance
     assert body["article"]["id"] == article_id
 
 
-async def test_article_page_marks_unsupported_claims(ds, provenance_db):
+@pytest.fixture(scope="module")
+def harbour_db(tmp_path_factory) -> Path:
+    """The harbour-spill test web crawled: its round-up states a fact no earlier article carries
+    ("the third fuel spill at the port in two years"), an unsupported claim by the gold."""
+    path = tmp_path_factory.mktemp("harbour") / "provenance.db"
+    evaluate.build(path, Path(__file__).parent / "webs" / "harbour-spill", outlets.load())
+    return path
+
+
+async def test_article_page_marks_unsupported_claims(harbour_db):
     unsupported = rows(
-        provenance_db,
+        harbour_db,
         "select c.article_id, count(*) as n from claim_matches m join claims c on c.id = m.claim_id "
         "join articles a on a.id = c.article_id and c.version = a.version where m.origin_claim_id is null group by c.article_id order by n desc",
     )
-    assert unsupported, "the demo database has no unsupported claim"
-    page = (await ds.client.get(f"/provenance/-/article/{unsupported[0]['article_id']}")).text
+    assert unsupported, "the harbour web has no unsupported claim"
+    page = (await datasette(harbour_db).client.get(f"/provenance/-/article/{unsupported[0]['article_id']}")).text
     assert page.count('<span class="pv-badge pv-d-unsupported">unsupported</span>') == unsupported[0]["n"]
     assert f"{unsupported[0]['n']} unsupported" in page
 
