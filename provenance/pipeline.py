@@ -253,7 +253,9 @@ def ingest_shards(
     LocalCluster of `workers` processes): the database is the one `ingest(db, shards)` builds."""
     run = _Run(db, outlets, options, progress)
     work = functools.partial(analysed_shard, outlets=outlets, options=options)
-    for results in parallel.map_shards(work, [str(s) for s in shards], scheduler=scheduler, workers=workers):
+    # Workers open the shards in a working directory of their own, on other machines too.
+    absolute = [str(Path(s).absolute()) for s in shards]
+    for results in parallel.map_shards(work, absolute, scheduler=scheduler, workers=workers):
         run.save_all(results)
     match_pending(db, matching(outlets))
     return run.summary
