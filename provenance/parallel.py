@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from itertools import islice
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -26,6 +27,8 @@ R = TypeVar("R")
 # Items in flight per worker: enough that a worker never waits for the writer, few enough that
 # memory stays flat however large the input is.
 IN_FLIGHT_PER_WORKER = 4
+# Shards handed out per worker thread ahead of the writer: one running, one waiting its turn.
+SHARDS_AHEAD_PER_WORKER = 2
 DASK_MISSING = "--dask needs Dask, an optional extra: pip install 'news-provenance[dask]'"
 _CONNECT_TIMEOUT = "10s"
 
@@ -76,15 +79,20 @@ def map_shards(
 ) -> Iterator[R]:
     """`fn` over each shard on Dask, as a bag with one partition a shard, yielding results in shard
     order. `scheduler` is a running scheduler's address; None starts a LocalCluster of `workers`
-    processes for the call. A result is fetched from its worker only when the previous one has been
-    taken, so the caller holds one shard's result at a time."""
+    processes for the call. The caller holds one shard's result at a time, and the cluster only
+    those of the next few shards: a shard is handed out when the writer has taken an earlier one,
+    so a slow writer never leaves a whole archive's results waiting in the workers' memory."""
     bag, distributed = _dask()
     with _client(distributed, scheduler, workers) as client:
-        partitions = bag.from_sequence(list(shards), npartitions=len(shards)).map(fn).to_delayed()
-        futures = client.compute(partitions)
-        for future in futures:
-            yield from future.result()
+        partitions = iter(bag.from_sequence(list(shards), npartitions=len(shards)).map(fn).to_delayed())
+        ahead = SHARDS_AHEAD_PER_WORKER * max(1, sum(client.nthreads().values()))
+        pending = deque(client.compute(p) for p in islice(partitions, ahead))
+        while pending:
+            future = pending.popleft()
+            results = future.result()
             future.release()
+            pending.extend(client.compute(p) for p in islice(partitions, 1))
+            yield from results
 
 
 def _dask() -> tuple[ModuleType, ModuleType]:
@@ -101,10 +109,17 @@ def _client(distributed: ModuleType, scheduler: str | None, workers: int) -> Ite
     if scheduler is None:
         # One single-threaded process a worker: extraction holds the GIL. No dashboard, and only
         # errors from the cluster's own loggers, so a local run prints what a plain ingest prints.
-        with distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.ERROR,
-        ) as cluster, distributed.Client(cluster) as client:
+        # The workers start with Ctrl-C ignored (they inherit it), so that it stops this process
+        # alone, which then closes the cluster, rather than each worker with a traceback.
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            cluster = distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.ERROR,
+            )
+        finally:
+            signal.signal(signal.SIGINT, interrupt)
+        with cluster, distributed.Client(cluster) as client:
             yield client
         return
     try:

@@ -153,3 +153,9 @@ def test_stopping_early_cancels_what_is_queued():
     assert next(results) == 0
     results.close()
     assert time.monotonic() - started < 10  # the whole input would take over two minutes
+
+
+def test_map_shards_keeps_shard_order_when_handing_out_a_few_at_a_time(monkeypatch):
+    monkeypatch.setattr(parallel, "SHARDS_AHEAD_PER_WORKER", 1)  # one shard out at a time
+    shards = [f"shard-{'x' * n}" for n in (3, 0, 5, 1, 4, 2, 6)]
+    assert list(parallel.map_shards(len, shards, scheduler=None, workers=1)) == [len(s) for s in shards]
