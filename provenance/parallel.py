@@ -9,7 +9,10 @@ gives. Dask is an optional extra, imported only when `map_shards` is called.
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,7 +43,16 @@ def _install(fn: Callable[[Any], Any]) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides to stop, and cancels the
     # pool, so workers print no traceback of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     _work = fn
+
+
+def _exit_with(parent: int) -> None:
+    # A parent killed outright (kill -9, out of memory) never shuts its pool down: its workers
+    # would wait on their queue for ever.
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _call(item: Any) -> Any:

@@ -1,6 +1,7 @@
 import os
 import socket
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -159,3 +160,33 @@ def test_map_shards_keeps_shard_order_when_handing_out_a_few_at_a_time(monkeypat
     monkeypatch.setattr(parallel, "SHARDS_AHEAD_PER_WORKER", 1)  # one shard out at a time
     shards = [f"shard-{'x' * n}" for n in (3, 0, 5, 1, 4, 2, 6)]
     assert list(parallel.map_shards(len, shards, scheduler=None, workers=1)) == [len(s) for s in shards]
+
+
+ORPHAN_SCRIPT = """
+import multiprocessing, sys, time
+from provenance import parallel
+results = parallel.ordered_map(time.sleep, [0.5] * 1000, jobs=2)
+next(results)
+print(*(p.pid for p in multiprocessing.active_children()), flush=True)
+time.sleep(60)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; reaping it is its new parent's business
+
+
+def test_workers_exit_when_the_writer_is_killed_outright():
+    writer = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in writer.stdout.readline().split()]
+    assert len(workers) == 2 and all(map(_running, workers))
+    writer.kill()
+    writer.wait()
+    deadline = time.monotonic() + 10
+    while any(map(_running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(map(_running, workers))
