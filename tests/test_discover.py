@@ -233,7 +233,10 @@ def test_the_demo_shows_discovery_and_the_derivatives_of_our_story(demo_output):
     output = demo_output
     assert output.startswith("fetched 8, stored 8, unchanged 0, skipped by robots 1, skipped 0, failed 0\n")
     step = output[output.index(f"\nDiscovery. Our story is {STORY}"):]
-    assert "read 8 feeds and sitemaps of 6 outlets (0 failed), listed 9 article URLs, 1 new\n" in step  # the robots-barred Pro piece
-    assert "fetched 0, stored 0, unchanged 0, skipped by robots 1, skipped 0, failed 0\n" in step
+    # Orbis Daily's follow-up, linked from no page, is in its feed; the Pro piece is barred by robots
+    assert "read 8 feeds and sitemaps of 6 outlets (0 failed), listed 10 article URLs, 2 new\n" in step
+    assert "fetched 1, stored 1, unchanged 0, skipped by robots 1, skipped 0, failed 0\n" in step
+    assert "Orbis Daily: http://www.orbisdaily.example/defence/2025/03/05/kestria-will-keep-sending-troops-aurenia-confirms\n" in step
+    assert "attribution_strengthened: assesses -> confirmed" in step
     assert f"provenance trace --derivatives {STORY}\nDerivatives of {STORY}" in step
     assert re.search(r"number_changed: \w+ 3,000 -> 5,000\)", step)

@@ -172,6 +172,8 @@ LATER = {
     "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in",
 }
 BLOG = "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in"
+# Linked from no page; the demo's discovery step finds it in Orbis Daily's feed.
+DISCOVERED = "http://www.orbisdaily.example/defence/2025/03/05/kestria-will-keep-sending-troops-aurenia-confirms"
 
 
 def derivatives_json(path, url: str) -> dict:
@@ -184,7 +186,7 @@ def test_derivatives_of_the_original_list_every_later_article_with_the_blogs_cha
     answer = derivatives_json(demo_db, OFFICIAL)
     assert answer["query"] == OFFICIAL and answer["article_url"] == OFFICIAL
     found = answer["derivatives"]
-    assert {d["article_url"] for d in found} == LATER | {WIRE}
+    assert {d["article_url"] for d in found} == LATER | {WIRE, DISCOVERED}
     published = [d["published"] for d in found]
     assert published == sorted(published) and found[-1]["article_url"] == BLOG  # newest last
     assert set(found[0]) == {"claim_id", "article_url", "site_name", "published", "text", "hops", "derived_from"}
