@@ -10,8 +10,8 @@ same run (the machine is shared, so absolute times drift between runs, ratios mu
 
 The corpus is `corpus.py`'s seeded news web, written as WARC files to a temporary folder.
 
-    python benchmarks/scale.py                  # N = 2,000 and 4N = 8,000 articles (about 15k and 60k claims)
-    python benchmarks/scale.py --quick          # N = 500 and 2,000: a few minutes
+    python benchmarks/scale.py                  # N = 1,000 and 4N = 4,000 articles (about 15k and 60k claims)
+    python benchmarks/scale.py --quick          # N = 500 and 2,000 (7k and 29k claims): a few minutes
     python benchmarks/scale.py --sizes 500,2000,8000 [--queries 200] [--seed 8] [--work DIR] [--profile N]
 """
 
@@ -141,7 +141,7 @@ def profile(folder: Path, db_path: Path, lines: list[str], top_entries: int = 30
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="2000,8000", help="article counts, comma-separated; ratios between neighbours")
+    parser.add_argument("--sizes", default="1000,4000", help="article counts, comma-separated; ratios between neighbours")
     parser.add_argument("--quick", action="store_true", help="the same as --sizes 500,2000")
     parser.add_argument("--queries", type=int, default=200, help="free-text queries per trace process")
     parser.add_argument("--seed", type=int, default=8)

@@ -172,6 +172,7 @@ def _place_names(places: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], 
     return re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w])(?!\s+[A-Z])"), names
 
 
+@functools.lru_cache(maxsize=_CACHED)
 def _placed(text: str, places: tuple[tuple[str, str], ...]) -> str:
     """`text` with every other name of a place written as the place's name."""
     if not places:
