@@ -364,17 +364,23 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
             return [views[i] for i in ids if i in views]
 
         for view in list(views.values()):
-            if view.claim_id not in candidate_ids:
-                candidate_ids[view.claim_id] = store.candidate_ids(db, view, earlier=True)
-            ranked = match_stage.rank(view, viewed(candidate_ids[view.claim_id]), settings, floor=settings.carrier_floor)
-            found = match_stage.choose(view, ranked, settings)
-            ranked = [(score, c) for score, c in ranked if score >= settings.threshold]
+            unchanged = final and view.claim_id in first and first[view.claim_id][0] == view
+            if unchanged:
+                _, found, ranked = first[view.claim_id]
+            else:
+                if view.claim_id not in candidate_ids:
+                    candidate_ids[view.claim_id] = store.candidate_ids(db, view, earlier=True)
+                ranked = match_stage.rank(view, viewed(candidate_ids[view.claim_id]), settings, floor=settings.carrier_floor)
+                found = match_stage.choose(view, ranked, settings)
+                ranked = [(score, c) for score, c in ranked if score >= settings.threshold]
+                first[view.claim_id] = (view, found, ranked)
             if view.article_id not in derivative:
                 derivative[view.article_id] = final and store.is_derivative(db, view.article_id)
             unsupported = (
                 not found and view.source is None and derivative[view.article_id] and match_stage.is_checkable(view.text, view.quantities)
             )
-            store.save_matches(db, view.claim_id, found, ranked[: settings.top], unsupported)
+            if not unchanged or unsupported:  # else the first pass wrote these very rows
+                store.save_matches(db, view.claim_id, found, ranked[: settings.top], unsupported)
             if final:
                 progress(Event(f"claim {view.claim_id}", "matched", f"{len(found)} origin(s)"))
     store.mark_matched(db, pending)
