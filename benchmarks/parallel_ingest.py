@@ -8,7 +8,7 @@ from elsewhere on the machine falls on both alike) and times a control beside th
 loop over the same number of items in 1 and 2 worker processes. The control's ratio is the most any
 code could gain on this machine at that moment; on an idle 2-core machine it is close to 2. On a
 shared machine the CPU seconds of the writer and of the workers give a steadier figure: the wall
-time two idle cores would need, the larger of the writer's CPU and half of all CPU. The
+time two idle cores would need is the larger of the writer's CPU and half of all CPU. The
 claim matching that ends an ingest is left out: it is serial, the same for both (scale.py times it).
 Then one shard is analysed in a fresh worker process: its time, the worker's peak RSS, and the size
 of the result it sends back to the writer.
@@ -112,24 +112,26 @@ def main() -> None:
         shards = write(generate(args.articles, seed=8), work / "shards", per_file=args.per_shard)
         mb = sum(s.stat().st_size for s in shards) / 1e6
         print(f"{args.articles} articles in {len(shards)} WARC shards, {mb:.1f} MB")
-        ratios, controls, estimates = [], [], []
+        ratios, controls, serial, writers, workers = [], [], [], [], []
         for r in range(args.rounds):
             runs = {jobs: analyse_and_store(shards, work / f"r{r}-j{jobs}.db", jobs) for jobs in (1, 2)}
             spin = {jobs: control(args.articles, jobs) for jobs in (1, 2)}
             ratios.append(runs[1][0] / runs[2][0])
             controls.append(spin[1] / spin[2])
-            # On two idle cores the writer's CPU and half of all CPU are the two lower bounds of the
-            # wall time: a figure that other load on the machine barely moves.
-            _, writer, workers = runs[2]
-            estimates.append(sum(runs[1][1:]) / max(writer, (writer + workers) / 2))
+            serial.append(sum(runs[1][1:]))
+            writers.append(runs[2][1])
+            workers.append(runs[2][2])
             print(f"  round {r + 1}: analyse+store --jobs 1 {runs[1][0]:.2f} s ({args.articles / runs[1][0]:.0f} pages/s), "
                   f"--jobs 2 {runs[2][0]:.2f} s ({args.articles / runs[2][0]:.0f} pages/s): {ratios[-1]:.2f}x, "
-                  f"control {controls[-1]:.2f}x; CPU --jobs 1 {sum(runs[1][1:]):.1f} s, --jobs 2 writer {writer:.1f} s "
-                  f"+ workers {workers:.1f} s: {estimates[-1]:.2f}x on two idle cores")
+                  f"control {controls[-1]:.2f}x; CPU --jobs 1 {serial[-1]:.1f} s, --jobs 2 writer {writers[-1]:.1f} s "
+                  f"+ workers {workers[-1]:.1f} s")
         best = max(range(args.rounds), key=lambda i: controls[i])
+        # On two idle cores the writer's CPU and half of all CPU bound the wall time. Load elsewhere
+        # inflates CPU seconds too (shared caches), unevenly from round to round: the median round.
+        idle = sorted(serial[i] / max(writers[i], (writers[i] + workers[i]) / 2) for i in range(args.rounds))
         print(f"speed-up --jobs 2 / --jobs 1: {ratios[best]:.2f}x in the round the machine was freest "
               f"(control {controls[best]:.2f}x); all rounds {', '.join(f'{x:.2f}' for x in ratios)}; "
-              f"from CPU times on two idle cores {min(estimates):.2f}-{max(estimates):.2f}x")
+              f"from CPU seconds, {idle[len(idle) // 2]:.2f}x on two idle cores (rounds {', '.join(f'{x:.2f}' for x in idle)})")
         analysing, storing = writer_alone(shards, work / "alone.db")
         print(f"in one process, apart: analysis {args.articles / analysing:.0f} pages/s, the writer {args.articles / storing:.0f} "
               f"pages/s, so at most {(analysing + storing) / storing:.1f}x with enough workers")
