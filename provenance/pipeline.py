@@ -123,8 +123,9 @@ class Analysed:
 
 
 def analysed(item: Page | Unreadable, outlets: Outlets, options: ExtractOptions) -> Analysed | Unreadable:
-    """The pure stages in order: extract, split into claims, attribute. No database, so this runs
-    as well in a worker process or on a Dask worker as here; an Unreadable input passes through."""
+    """The pure stages in order: extract, split into claims, attribute, hash the claims' MinHash
+    bands. No database, so this runs as well in a worker process or on a Dask worker as here; an
+    Unreadable input passes through."""
     if isinstance(item, Unreadable):
         return item
     try:
