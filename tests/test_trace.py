@@ -214,7 +214,7 @@ def test_derivatives_human_form_flags_the_change(demo_db):
     blog = result.output[result.output.index(f"The Frontline Ledger: {BLOG}"):]
     assert "  - Kestria sent another 5,000 soldiers to Morvania in January and February alone, as PulseBriefs reported." in blog
     assert re.search(r"number_changed: \w+ 3,000 -> 5,000\)", blog)
-    assert re.search(r"\n\d+ derived claims in 5 later articles; distortions: .*number_changed 1", result.output)
+    assert re.search(r"\n\d+ derived claims in 6 later articles; distortions: .*number_changed 1", result.output)
 
 
 def test_the_blog_has_no_derivatives_and_an_unknown_url_is_an_error(demo_db):
