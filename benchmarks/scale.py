@@ -90,6 +90,19 @@ def run_ingest(folder: Path, db_path: Path) -> Ingested:
     return Ingested(articles, claims, figures["seconds"], figures["cpu"], figures["match_seconds"], figures["match_cpu"], rss, size)
 
 
+def largest_tables(db_path: Path, count: int = 5) -> str:
+    """Where the bytes go: the largest tables and indexes, as shares of the file (SQLite's dbstat)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        sizes = conn.execute("select name, sum(pgsize) from dbstat group by name order by 2 desc").fetchall()
+    except sqlite3.OperationalError:  # an SQLite built without dbstat
+        return "(no dbstat)"
+    finally:
+        conn.close()
+    total = sum(size for _, size in sizes) or 1
+    return ", ".join(f"{name} {size / total:.0%}" for name, size in sizes[:count])
+
+
 def extract_baseline(folder: Path) -> tuple[int, float, float]:
     """Bare trafilatura.extract over the same pages: (pages, wall seconds, CPU seconds), reading excluded."""
     import trafilatura
@@ -185,6 +198,7 @@ def main() -> None:
               f"without matching {ex_wall / bare:.2f} wall, {ex_cpu / bare_cpu:.2f} CPU  (target >= 0.5)")
         print(f"  database {got.db_bytes / 1e6:.1f} MB, {got.db_bytes / max(1, got.articles) / 1024:.1f} KiB an article; "
               f"ingest peak RSS {got.max_rss_mb:.0f} MB")
+        print(f"  largest: {largest_tables(db_path)}")
         traced = run_trace(queries(articles, args.queries, args.seed), db_path, 5)
         if traced.finished.returncode != 0 or len(traced.answers) != args.queries:
             raise SystemExit(f"trace answered {len(traced.answers)} of {args.queries} (exit {traced.finished.returncode}):\n"
