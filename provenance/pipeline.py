@@ -355,6 +355,9 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
     # it is a derivative at all) is only known once each has been matched once. The candidates
     # themselves do not change between passes: looked up once.
     candidate_ids: dict[int, list[int]] = {}
+    # A claim whose own view the first pass left as it was (its article's favoured origin, the one
+    # thing matching changes, is the same) ranks its candidates as before: kept, not recomputed.
+    first: dict[int, tuple[match_stage.ClaimView, list[match_stage.Match], list[tuple[float, match_stage.ClaimView]]]] = {}
     for final in (False, True):
         derivative: dict[int, bool] = {}
         views = {v.claim_id: v for v in store.claim_views(db, list(affected))}  # one read a claim a pass
