@@ -195,7 +195,9 @@ def _blocks(body: etree._Element, base_url: str) -> tuple[list[str], list[tuple[
         found: list[tuple[int, int, str]] = []
         _walk(element, pieces, found)
         raw = "".join(pieces)
-        text, offsets = _squash(raw)
+        # Offsets are needed only to place links; most paragraphs have none, and the character walk
+        # that maps them was half of extraction's time.
+        text, offsets = _squash(raw) if found else (" ".join(raw.split()), [])
         if not text:
             continue
         index = len(paragraphs)
