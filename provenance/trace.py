@@ -93,13 +93,18 @@ def trace(db: Database, query: str, *, top: int = 5, settings: match_stage.Match
     if not query:
         raise ProvenanceError("an empty query: give a stored article's URL or the text of a claim")
     if query.lower().startswith(("http://", "https://", "file://")) and " " not in query:
-        article = store.find_article(db, normalize_url(query)) or store.find_article(db, query)
-        if article is None:
-            raise ProvenanceError(f"{query} is not a stored article (crawl or ingest it first)")
+        article = _stored_article(db, query)
         ids = [r["id"] for r in store.current_claims(db, article["id"])]
         sources = store.claim_sources(db, ids)
         return Answer(query, [claim_trace(db, claim_id, sources[claim_id], top) for claim_id in ids])
     return Answer(query, [_free_text(db, query, top, settings)])
+
+
+def _stored_article(db: Database, url: str) -> dict:
+    article = store.find_article(db, normalize_url(url)) or store.find_article(db, url)
+    if article is None:
+        raise ProvenanceError(f"{url} is not a stored article (crawl or ingest it first)")
+    return article
 
 
 def _source_refs(rows: list[dict]) -> list[SourceRef]:
@@ -188,7 +193,7 @@ def _free_text(db: Database, text: str, top: int, settings: match_stage.MatchSet
         for score, c in ranked
     ]
     # The full-text rank orders near-ties; only the words themselves can make a claim traceable.
-    traceable = ranked and match_stage.similarity(view, ranked[0][1]) >= settings.threshold
+    traceable = ranked and match_stage.similarity(view, ranked[0][1], settings.places) >= settings.threshold
     best = chain(db, ranked[0][1].claim_id) if traceable else []
     return ClaimTrace(claim_id=None, article_url=None, text=text, matches=listed, chain=best)
 
@@ -274,9 +279,8 @@ class Derivatives:
 def derivatives(db: Database, url: str) -> Derivatives:
     """The later claims that derive from the stored article at `url`: matched to one of its claims,
     or to a claim matched so, and so on; each with every match that leads back, newest last."""
-    article = store.find_article(db, normalize_url(url.strip())) or store.find_article(db, url.strip())
-    if article is None:
-        raise ProvenanceError(f"{url} is not a stored article (crawl or ingest it first)")
+    url = url.strip()  # a line read from stdin keeps its newline
+    article = _stored_article(db, url)
     reached = {r["id"]: 0 for r in store.current_claims(db, article["id"])}
     texts = {cid: row["text"] for cid, row in store.claim_rows(db, list(reached)).items()}
     urls = dict.fromkeys(reached, article["url"])

@@ -136,6 +136,13 @@ def test_a_typed_claim_may_name_a_country_by_its_capital_and_a_users_places_file
     assert known > unknown and chain == joint_staff
 
 
+def test_a_claim_traceable_only_through_a_places_alias_gets_its_chain(demo_db):
+    # Word for word, "Valdrun" (Kestria's capital) leaves the best candidate below the threshold.
+    answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--db", str(demo_db), "Valdrun sent more troops to Morvania"]).output)
+    (claim,) = answer["claims"]
+    assert claim["chain"][0]["article_url"] == "http://www.jointstaff-aurenia.example/press/2025/03/04/kestrian-troop-dispatch-assessment"
+
+
 def test_the_blog_claim_travels_back_to_the_primary_statement_with_the_changed_number(demo_db):
     answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--db", str(demo_db),
                                                  "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in"]).output)
@@ -205,6 +212,13 @@ def test_derivatives_of_the_wire_story_are_every_later_article(demo_db):
     assert {d["article_url"] for d in found} == LATER
     blog = [d["text"] for d in found if d["article_url"] == BLOG]
     assert any(t.startswith("As Orbis Daily notes, Kestria has also shipped short-range ballistic missiles") for t in blog)
+
+
+def test_derivatives_read_from_stdin_answer_each_url_without_its_newline(demo_db):
+    result = CliRunner().invoke(cli, ["trace", "--derivatives", "--json", "--db", str(demo_db), "-"], input=f"{WIRE}\n",
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    assert json.loads(result.output)["query"] == WIRE
 
 
 def test_derivatives_human_form_flags_the_change(demo_db):
