@@ -355,8 +355,9 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
     # it is a derivative at all) is only known once each has been matched once. The candidates
     # themselves do not change between passes: looked up once.
     candidate_ids: dict[int, list[int]] = {}
-    # A claim whose own view the first pass left as it was (its article's favoured origin, the one
-    # thing matching changes, is the same) ranks its candidates as before: kept, not recomputed.
+    # A claim whose own view the first pass left as it was (its article's favoured origin and its
+    # origins, what matching changes, are the same) ranks its candidates as before: kept, not
+    # recomputed, unless the first pass matched one of them anew (choose reads candidates' origins).
     first: dict[int, tuple[match_stage.ClaimView, list[match_stage.Match], list[tuple[float, match_stage.ClaimView]]]] = {}
     for final in (False, True):
         derivative: dict[int, bool] = {}
@@ -368,15 +369,17 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
             return [views[i] for i in ids if i in views]
 
         for view in list(views.values()):
-            unchanged = final and view.claim_id in first and first[view.claim_id][0] == view
-            if unchanged:
-                _, found, ranked = first[view.claim_id]
+            kept = first.get(view.claim_id) if final else None
+            unchanged = kept is not None and kept[0] == view and all(
+                views.get(c.claim_id, c).origin_claims == c.origin_claims for _, c in kept[2]
+            )
+            if kept is not None and unchanged:
+                _, found, ranked = kept
             else:
                 if view.claim_id not in candidate_ids:
                     candidate_ids[view.claim_id] = store.candidate_ids(db, view, earlier=True)
                 ranked = match_stage.rank(view, viewed(candidate_ids[view.claim_id]), settings, floor=settings.carrier_floor)
                 found = match_stage.choose(view, ranked, settings)
-                ranked = [(score, c) for score, c in ranked if score >= settings.threshold]
                 first[view.claim_id] = (view, found, ranked)
             if view.article_id not in derivative:
                 derivative[view.article_id] = final and store.is_derivative(db, view.article_id)
@@ -384,7 +387,8 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
                 not found and view.source is None and derivative[view.article_id] and match_stage.is_checkable(view.text, view.quantities)
             )
             if not unchanged or unsupported:  # else the first pass wrote these very rows
-                store.save_matches(db, view.claim_id, found, ranked[: settings.top], unsupported)
+                listed = [(score, c) for score, c in ranked if score >= settings.threshold]
+                store.save_matches(db, view.claim_id, found, listed[: settings.top], unsupported)
             if final:
                 progress(Event(f"claim {view.claim_id}", "matched", f"{len(found)} origin(s)"))
     store.mark_matched(db, pending)

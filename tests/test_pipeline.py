@@ -170,3 +170,33 @@ def test_parse_duration():
     assert pipeline.parse_duration("6h").total_seconds() == 21600
     with pytest.raises(Exception, match="'soon' is not a duration"):
         pipeline.parse_duration("soon")
+
+
+def article_page(title: str, published: str, paragraphs: list[str]) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"""<!DOCTYPE html><html lang="en"><head><title>{title}</title>
+<meta property="og:site_name" content="Test Outlet"><meta property="article:published_time" content="{published}">
+</head><body><article><h1>{title}</h1>{body}</article></body></html>""".encode()
+
+
+def test_a_cited_article_crawled_later_becomes_the_origin_of_an_already_matched_claim(db, site):
+    # The blog's claim keeps its text match to the trial; the study it cites restates the trial, but
+    # only once the study is matched (in the first pass) can the second pass name it the carrier.
+    site.serve("/trial", article_page("Trial", "2025-01-01T09:00:00Z", [
+        "The placebo-controlled trial enrolled 412 adults aged 18 to 65 at three clinics.",
+        "Researchers at the university hospital began recruiting volunteers in the spring after regulators approved the protocol.",
+        "The first results are expected to be published in a peer-reviewed journal late next year, the team said."]))
+    site.serve("/study", article_page("Study", "2025-01-02T09:00:00Z", [
+        "The placebo-controlled study enrolled 412 adults aged 18 to 65 at three clinics in Ostmark and the Teller Valley.",
+        "Local health officials welcomed the project, which they described as the largest of its kind in the province so far.",
+        "Several patient groups have asked to be consulted before any decision about a wider rollout is taken."]))
+    site.serve("/blog", article_page("Blog", "2025-01-03T09:00:00Z", [
+        "The phase 2 trial had 412 adults.",
+        f'Background reading: <a href="{site.url("/study")}">a regional newspaper covered the study in detail</a> for readers who want more context.',
+        "Our newsletter will follow the story as it develops and report back on anything of note over the coming months."]))
+    origins = ("select a.url, m.basis from claim_matches m join claims c on c.id = m.claim_id join claims o on o.id = m.origin_claim_id "
+               "join articles a on a.id = o.article_id where c.text = 'The phase 2 trial had 412 adults.' order by m.basis")
+    pipeline.crawl(db, [site.url("/trial"), site.url("/blog")], outlets=OUTLETS, depth=0, settings=LOCAL)
+    assert list(db.query(origins)) == [{"url": site.url("/trial"), "basis": "text"}]
+    pipeline.crawl(db, [site.url("/study")], outlets=OUTLETS, depth=0, settings=LOCAL)
+    assert list(db.query(origins)) == [{"url": site.url("/study"), "basis": "citation"}, {"url": site.url("/trial"), "basis": "text"}]
