@@ -155,13 +155,22 @@ def _stem(word: str) -> str:
 _LEAD_WORDS = 8
 
 
+@functools.lru_cache(maxsize=_CACHED)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _words(text))
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _lead(text: str) -> frozenset[str]:
+    """The stems of the first _LEAD_WORDS distinct content words of `text`."""
+    words = (_stem(w.lower().replace(",", "")) for w in _TOKEN.findall(text) if w.lower() not in _STOP and len(w) > 1)
+    return frozenset(list(dict.fromkeys(words))[:_LEAD_WORDS])
+
+
 def lead_cover(derived: ClaimView, origin: ClaimView) -> float:
     """0..1: the share of `derived`'s first content words that `origin` has."""
-    a = content(derived.text)
-    lead = list(dict.fromkeys(_stem(w.lower().replace(",", "")) for w in _TOKEN.findall(a) if w.lower() not in _STOP and len(w) > 1))
-    lead = lead[:_LEAD_WORDS]
-    theirs = {_stem(w) for w in _words(content(origin.text))}
-    return len(set(lead) & theirs) / max(1, len(lead))
+    lead = _lead(content(derived.text))
+    return len(lead & _stems(content(origin.text))) / max(1, len(lead))
 
 
 @functools.lru_cache(maxsize=8)
@@ -185,7 +194,7 @@ def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, s
     """0..1: how likely `derived` restates `origin`, from words, names and numbers."""
     a, b = _placed(content(derived.text), places), _placed(content(origin.text), places)
     token_set = fuzz.token_set_ratio(a, b, processor=str.lower) / 100
-    wa, wb = {_stem(w) for w in _words(a)}, {_stem(w) for w in _words(b)}
+    wa, wb = _stems(a), _stems(b)
     overlap = len(wa & wb) / max(1, min(len(wa), len(wb)))
     jaccard = len(wa & wb) / max(1, len(wa | wb))
     na, nb = _names(a), _names(b)
@@ -284,7 +293,7 @@ def _asserted(hedge: str, origin: str, derived: str, as_fact: bool) -> bool:
     before = _TOKEN.findall(origin[opening + 1:m.start()].lower())
     after = _TOKEN.findall(origin[m.end():].lower())[:12]
     hedged = {_stem(w) for w in before + after if w not in _STOP and len(w) > 2}
-    said = {_stem(w) for w in _words(derived)}
+    said = _stems(derived)
     shared = len(hedged & said)
     return as_fact and (shared >= 4 or shared >= 3 and shared * 2 >= len(said))
 
