@@ -255,13 +255,15 @@ def _date(text: str | None) -> str | None:
         return None
     try:
         when = datetime.fromisoformat(text)
-    except ValueError:
+        # A time zone can carry year 1 or 9999 out of datetime's range.
+        return _iso(when if when.tzinfo else when.replace(tzinfo=timezone.utc))
+    except (ValueError, OverflowError):
         return None
-    return _iso(when if when.tzinfo else when.replace(tzinfo=timezone.utc))
 
 
 def _iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: %Y writes the year 100 as "100", which fromisoformat (--since) refuses.
+    return when.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def _reason(exc: object) -> str:

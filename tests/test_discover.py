@@ -188,6 +188,19 @@ def test_since_keeps_dated_urls_published_on_or_after_it(web, tmp_path):
     assert found.new == [f"{TT}/stories/clean-up-crews-arrive"]
 
 
+def test_a_date_at_the_edge_of_the_calendar_is_undated_not_a_crash(web, tmp_path):
+    site, folder = web
+    site.serve(f"{HP}/news-sitemap.xml", urlset((f"{HP}/news/2025/authority-names-tanker", "0001-01-01T00:00:00+01:00"),
+                                                (f"{HP}/news/2025/harbour-founded", "0100-01-01")),
+               content_type="application/xml")
+    found = discover.discover(store.open_db(tmp_path / "p.db"), outlets=outlets.load([folder]), names=["Harbour Post"],
+                              settings=settings(site), since=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    # The first is undated, so kept; the second is dated before --since.
+    assert [(i.url, i.published) for i in found.listed if i.listed_in == f"{HP}/news-sitemap.xml"] == [
+        (f"{HP}/news/2025/authority-names-tanker", None)]
+    assert discover._date("0100-01-01") == "0100-01-01T00:00:00Z"
+
+
 def test_gzip_past_the_size_cap_is_a_failure_not_a_crash(web, tmp_path):
     site, folder = web
     site.serve(f"{HP}/sitemap-2025.xml.gz", gzip.compress(b"<urlset>" + b" " * 50_000 + b"</urlset>"), content_type="application/gzip")
