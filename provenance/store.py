@@ -1029,7 +1029,7 @@ def watch_state(db: Database) -> dict:
     return next(db.query("select * from watch where id = 1"))
 
 
-def take_watch(db: Database, *, pid: int, host: str, token: str, now: str, every_seconds: float, replacing: str | None) -> bool:
+def take_watch(db: Database, *, pid: int, host: str, token: str, now: str, every_seconds: float | None, replacing: str | None) -> bool:
     """Take the watch lock from `replacing` (the token seen free or dead), in one statement, so
     of two runs racing for it exactly one wins."""
     with db.atomic():
