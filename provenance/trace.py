@@ -281,8 +281,9 @@ def derivatives(db: Database, url: str) -> Derivatives:
     or to a claim matched so, and so on; each with every match that leads back, newest last."""
     url = url.strip()  # a line read from stdin keeps its newline
     article = _stored_article(db, url)
-    reached = {r["id"]: 0 for r in store.current_claims(db, article["id"])}
-    texts = {cid: row["text"] for cid, row in store.claim_rows(db, list(reached)).items()}
+    own = store.current_claims(db, article["id"])
+    reached = {r["id"]: 0 for r in own}
+    texts = {r["id"]: r["text"] for r in own}
     urls = dict.fromkeys(reached, article["url"])
     found: dict[int, dict] = {}
     edges: dict[int, list[dict]] = {}
