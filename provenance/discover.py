@@ -127,7 +127,9 @@ def discover(
         found.errors += found.crawled.errors
     else:
         fetcher.close()
-    store.mark_discovered(db, pending, _iso(datetime.now(timezone.utc)))
+    # A page that timed out or answered 503 stays pending, so the next run tries it again.
+    retry = set(found.crawled.unavailable)
+    store.mark_discovered(db, [u for u in pending if u not in retry], _iso(datetime.now(timezone.utc)))
     return found
 
 

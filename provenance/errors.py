@@ -9,6 +9,11 @@ class FetchError(ProvenanceError):
     """A URL could not be fetched (network, HTTP status, size, content type, policy)."""
 
 
+class Unavailable(FetchError):
+    """A fetch that failed for now (timeouts, resets, HTTP 429 and 5xx) after its retries: worth trying
+    again on a later run, unlike a 404 or a refused content type."""
+
+
 class BlockedAddress(FetchError):
     """The URL's host is on a loopback, private, link-local or reserved address."""
 

@@ -40,7 +40,7 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserExce
 from warcio.warcwriter import WARCWriter
 
 from provenance import PROJECT_URL, __version__
-from provenance.errors import BlockedAddress, FetchError
+from provenance.errors import BlockedAddress, FetchError, Unavailable
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -136,6 +136,7 @@ class FetchResult:
     skipped: str | None = None  # policy skip, not a failure: "disallowed by robots.txt"
     error: str | None = None  # failure reason, one line
     not_modified: bool = False  # a 304 to a conditional GET
+    transient: bool = False  # the error may pass: worth another try on a later run
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ class Fetcher:
         except _Skipped as skip:
             return FetchResult(url, None, tuple(attempts), skipped=str(skip))
         except FetchError as e:
-            return FetchResult(url, None, tuple(attempts), error=str(e))
+            return FetchResult(url, None, tuple(attempts), error=str(e), transient=isinstance(e, Unavailable))
 
     def _follow(
         self, url: str, conditional: dict[str, str], attempts: list[Attempt], types: frozenset[str]
@@ -371,7 +372,7 @@ class Fetcher:
                 self._hold(host, max(self.settings.backoff * 2**n, asked))
             finally:
                 self._hold(host, self._delay(host))
-        raise FetchError(f"{last} after {tries} attempts" if tries > 1 else str(last))
+        raise Unavailable(f"{last} after {tries} attempts" if tries > 1 else str(last))
 
     def _attempt(
         self, url: str, headers: dict[str, str], attempts: list[Attempt], *, page: bool,

@@ -47,6 +47,7 @@ class Summary:
     robots: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)  # URLs that failed for now (timeouts, 5xx): try again later
 
     def line(self) -> str:
         return (
@@ -183,6 +184,8 @@ def crawl(
                 run.emit(url, "skipped", result.skipped)
                 continue
             if result.error or result.page is None:
+                if result.transient:
+                    run.summary.unavailable.append(url)
                 run.emit(url, "failed", result.error or "no response")
                 continue
             run.summary.fetched += 1

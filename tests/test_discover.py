@@ -188,6 +188,22 @@ def test_since_keeps_dated_urls_published_on_or_after_it(web, tmp_path):
     assert found.new == [f"{TT}/stories/clean-up-crews-arrive"]
 
 
+def test_a_page_down_for_now_is_tried_again_on_the_next_run_a_missing_one_is_not(web, tmp_path):
+    site, folder = web
+    down, gone = f"{HP}/news/2025/booms-laid-at-quay", f"{HP}/news/2025/fishing-ban-extended"
+    site.serve(down, b"busy", status=503, content_type="text/plain")
+    site.serve(gone, b"not here", status=404, content_type="text/plain")
+    db = store.open_db(tmp_path / "p.db")
+    first = discover.discover(db, outlets=outlets.load([folder]), names=["Harbour Post"], settings=settings(site))
+    assert first.crawled.unavailable == [down] and first.crawled.failed == 2
+    site.serve(down, story("booms laid at quay", 2))
+    site.serve(gone, story("fishing ban extended", 3))
+    second = discover.discover(db, outlets=outlets.load([folder]), names=["Harbour Post"], settings=settings(site))
+    assert second.new == [down] and second.crawled.stored == 1  # the 503 is retried (still new: never stored); the 404 is not
+    assert down in {r["url"] for r in db.query("select url from articles")}
+    assert gone not in {r["url"] for r in db.query("select url from articles")}
+
+
 def test_a_date_at_the_edge_of_the_calendar_is_undated_not_a_crash(web, tmp_path):
     site, folder = web
     site.serve(f"{HP}/news-sitemap.xml", urlset((f"{HP}/news/2025/authority-names-tanker", "0001-01-01T00:00:00+01:00"),
