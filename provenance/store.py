@@ -1067,13 +1067,14 @@ def derived_matches(db: Database, origin_claim_ids: list[int]) -> list[dict]:
     """Current claims matched to any of these claims as their origin, with the match and their article."""
     if not origin_claim_ids:
         return []
-    marks = ",".join("?" * len(origin_claim_ids))
+    # One JSON parameter, not one a claim: a story's frontier may pass SQLite's variable limit.
     return list(
         db.query(
             f"select m.claim_id, m.origin_claim_id, m.score, m.relation, m.distortions, m.basis, c.text, c.seq, "
             f"c.article_id, a.url as article_url, a.site_name, a.title, {_WHEN} as published "
             f"from claim_matches m join claims c on c.id = m.claim_id {_CURRENT} "
-            f"where m.origin_claim_id in ({marks}) order by m.claim_id, m.basis = 'citation' desc, m.score desc",
-            origin_claim_ids,
+            f"where m.origin_claim_id in (select value from json_each(?)) "
+            f"order by m.claim_id, m.basis = 'citation' desc, m.score desc",
+            [json.dumps(origin_claim_ids)],
         )
     )

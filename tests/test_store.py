@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from sqlite_utils import Database
+
 from provenance import outlets, store
 from provenance.errors import NotOurDatabase
 from provenance.extract import extract
@@ -118,3 +120,11 @@ def test_a_file_that_is_not_ours_is_refused(tmp_path):
 def test_open_existing_needs_the_file(tmp_path):
     with pytest.raises(Exception, match="does not exist"):
         store.open_existing(tmp_path / "missing.db")
+
+
+def test_derived_matches_take_a_frontier_past_sqlites_variable_limit(provenance_db):
+    db = Database(provenance_db)
+    origins = [r["origin_claim_id"] for r in db.query("select distinct origin_claim_id from claim_matches where origin_claim_id is not null")]
+    found = store.derived_matches(db, origins)
+    assert found and {r["origin_claim_id"] for r in found} <= set(origins)
+    assert store.derived_matches(db, origins + list(range(10**7, 10**7 + 40_000))) == found
