@@ -190,3 +190,17 @@ def test_workers_exit_when_the_writer_is_killed_outright():
     while any(map(_running, workers)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(map(_running, workers))
+
+
+def _die(shard: str) -> list:
+    os._exit(1)  # a worker killed mid-shard, as the kernel's OOM killer would
+
+
+def test_a_shard_that_kills_its_workers_is_a_clear_error():
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with pytest.raises(ParallelError) as e:
+            list(parallel.map_shards(_die, ["shard-1.warc.gz"], scheduler=None, workers=1))
+    assert str(e.value).startswith("Dask workers died on a shard (")
+    assert str(e.value).endswith("a worker needs about 80 MB plus 2.5 times its uncompressed shard")
