@@ -7,7 +7,6 @@ import gzip
 import re
 import sqlite3
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
