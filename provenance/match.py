@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import struct
 from collections.abc import Iterable, Sequence
@@ -72,6 +73,11 @@ class MatchSettings:
     # chain still needs the threshold), and let the full-text rank break near-ties.
     free_text_floor: float = 0.3
     full_text_weight: float = 0.3
+    # Words most candidates share (the story's countries, its main actors) say little about which
+    # one a claim restates: among close candidates the one sharing its rarer words wins, and one
+    # sharing almost none of them is no origin, whatever its score (see `term_weights`).
+    rarity_weight: float = 0.04
+    rarity_floor: float = 0.06
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "places", _HashedOnce(self.places))
@@ -94,6 +100,9 @@ class ClaimView:
     origin_articles: frozenset[int] = field(default_factory=frozenset)  # its article's declared origin ("Original Source:")
     favoured_article: int | None = None  # the article most of its article's other claims come from
     origin_claims: frozenset[int] = field(default_factory=frozenset)  # the earlier claims it is matched to
+    # Published on an official body's own site (a press release): its statements start there, so
+    # only what it cites can be an origin, never a look-alike in earlier coverage.
+    official: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,6 +210,24 @@ def _placed(text: str, places: tuple[tuple[str, str], ...]) -> str:
         return text
     pattern, names = _place_names(places)
     return pattern.sub(lambda m: names[m.group(0)], text)
+
+
+def term_weights(claim: ClaimView, candidates: Sequence[ClaimView], places: tuple[tuple[str, str], ...] = ()) -> dict[str, float]:
+    """How telling each word is among one claim's candidates (an inverse document frequency over
+    them): a word most of them share, such as the story's countries, says little about which one
+    the claim restates."""
+    counts: dict[str, int] = {}
+    for view in (claim, *candidates):
+        for stem in _stems(_placed(content(view.text), places)):
+            counts[stem] = counts.get(stem, 0) + 1
+    return {stem: math.log(1 + (len(candidates) + 1) / (count + 0.5)) for stem, count in counts.items()}
+
+
+def rare_cover(derived: ClaimView, origin: ClaimView, weights: dict[str, float], places: tuple[tuple[str, str], ...] = ()) -> float:
+    """0..1: the share of `derived`'s words, each counted by its weight, that `origin` has."""
+    mine = _stems(_placed(content(derived.text), places))
+    shared = mine & _stems(_placed(content(origin.text), places))
+    return sum(weights[s] for s in shared) / max(1e-9, sum(weights[s] for s in mine))
 
 
 def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, str], ...] = ()) -> float:
@@ -380,8 +407,11 @@ def rank(
     """Candidates scored, best first. Bonuses for citations and for the article the claim's siblings
     came from order close candidates, but never lift a candidate whose words alone fall short."""
     scored = []
+    candidates = [c for c in candidates if c.claim_id != claim.claim_id]
+    weights = term_weights(claim, candidates, settings.places)
     for candidate in candidates:
-        if candidate.claim_id == claim.claim_id:
+        rarity = rare_cover(claim, candidate, weights, settings.places)
+        if rarity < settings.rarity_floor:
             continue
         score = similarity(claim, candidate, settings.places)
         # A citation is evidence too: inside a cited article a weaker likeness is enough.
@@ -395,8 +425,9 @@ def rank(
             continue
         if candidate.article_id == claim.favoured_article and score >= settings.threshold:
             score = min(1.0, score + settings.affinity_bonus)
-        scored.append((round(score, 4), round(score + settings.lead_weight * lead_cover(claim, candidate), 4), candidate))
-    # The lead only orders near-ties; the score kept (and held against thresholds) is the likeness.
+        order = score + settings.lead_weight * lead_cover(claim, candidate) + settings.rarity_weight * rarity
+        scored.append((round(score, 4), round(order, 4), candidate))
+    # The lead and the rare words only order near-ties; the score kept (and held against thresholds) is the likeness.
     scored.sort(key=lambda s: (-s[1], s[2].published or "", s[2].claim_id or 0))
     return [(score, candidate) for score, _, candidate in scored]
 
@@ -427,7 +458,7 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
                  and best.claim_id in c.origin_claims), None)
     )
     if cited is None:
-        return [_match(claim, best, best_score, "text", ranked, settings)]
+        return [] if claim.official else [_match(claim, best, best_score, "text", ranked, settings)]
     found = [_match(claim, cited[1], cited[0], "citation", ranked, settings)]
     if best.claim_id != cited[1].claim_id:
         found.append(_match(claim, best, best_score, "text", ranked, settings))

@@ -671,7 +671,10 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
             f"select c.id, c.article_id, c.text, c.quantities, c.hedges, {_WHEN} as published, "
             f"(select s.name from attributions t join sources s on s.id = t.source_id where t.claim_id = c.id "
             f" and t.method != 'article' order by t.id limit 1) as source, "
-            f"(select t.cue from attributions t where t.claim_id = c.id and t.method != 'article' order by t.id limit 1) as cue "
+            f"(select t.cue from attributions t where t.claim_id = c.id and t.method != 'article' order by t.id limit 1) as cue, "
+            # An official body's own site: the article's own source is that body, not a declared origin.
+            f"a.declared_origin is null and a.declared_origin_url is null and exists (select 1 from attributions t "
+            f" join sources s on s.id = t.source_id where t.claim_id = c.id and t.method = 'article' and s.kind = 'organization') as official "
             f"from claims c join articles a on a.id = c.article_id where c.id in ({marks})",
             claim_ids,
         )
@@ -704,6 +707,7 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
             origin_articles=origins.get(r["article_id"], frozenset()),
             favoured_article=favoured[r["article_id"]],
             origin_claims=frozenset(matched.get(r["id"], set())),
+            official=bool(r["official"]),
         )
         for r in rows
     ]

@@ -2,7 +2,8 @@ import pytest
 
 from provenance import claims, outlets
 from provenance.match import (
-    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, match, rank, relation, similarity,
+    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, match, rank, rare_cover, relation, similarity,
+    term_weights,
 )
 
 
@@ -135,3 +136,40 @@ def test_a_cited_article_that_restates_the_best_match_is_where_the_writer_read_i
     assert [m.origin_claim_id for m in choose(derived, rank(derived, [primary, unrelated], floor=0.3))] == [30]
     ranked = rank(derived, [primary, carrier], floor=MatchSettings().carrier_floor)
     assert [(m.origin_claim_id, m.basis) for m in choose(derived, ranked)] == [(50, "citation"), (30, "text")]
+
+
+def test_an_official_statement_starts_its_claims_unless_it_cites_one():
+    release = "In return, Kestria is assessed to be receiving refined oil products and assistance with space launch and missile technology."
+    quote = view("Dravsk is paying Valdrun for soldiers with oil and technology, and Valdrun is paying for it with its soldiers.",
+                 claim_id=2, article_id=7, published="2025-01-01")
+    settings = MatchSettings(places=(("Valdrun", "Kestria"), ("Dravsk", "Morvania")))
+    assert match(view(release), [quote], settings)  # an outlet writing the same is matched by its words
+    assert match(view(release, official=True), [quote], settings) == []
+    cited = match(view(release, official=True, cited_articles=frozenset({7})), [quote], settings)
+    assert [(m.origin_claim_id, m.basis) for m in cited] == [(2, "citation")]
+
+
+def test_rarer_shared_words_order_close_candidates_and_the_score_is_kept():
+    claim = view("Kestria has become one of Morvania's most important military allies, supplying artillery shells, missiles, "
+                 "and troops in exchange for oil products and space launch technology.")
+    weapons = view("Kestria has also supplied Morvania with short-range ballistic missiles, 152 mm self-propelled howitzers and "
+                   "220 mm multiple rocket launchers.", claim_id=2, article_id=3)
+    trade = view("In return, Kestria is assessed to be receiving refined oil products and assistance with space launch and "
+                 "missile technology.", claim_id=3, article_id=4)
+    story = [view(f"Kestria and Morvania {topic}.", claim_id=10 + i, article_id=5 + i)
+             for i, topic in enumerate(["signed a treaty in June", "held talks on troops", "share a long border"])]
+    weights = term_weights(claim, [weapons, trade, *story])
+    assert rare_cover(claim, trade, weights) > 2 * rare_cover(claim, weapons, weights)  # oil, space, launch against Kestria, Morvania
+    by_likeness = rank(claim, [weapons, trade], MatchSettings(rarity_weight=0.0, lead_weight=0.0), floor=0.0)
+    by_rarity = rank(claim, [weapons, trade], MatchSettings(rarity_weight=1.0, lead_weight=0.0), floor=0.0)
+    assert [c.claim_id for _, c in by_likeness] == [2, 3]
+    assert [c.claim_id for _, c in by_rarity] == [3, 2]
+    assert dict((c.claim_id, s) for s, c in by_rarity) == dict((c.claim_id, s) for s, c in by_likeness)
+
+
+def test_a_likeness_of_only_the_storys_common_words_is_no_origin():
+    claim = view("Defence analysts say the arrangement gives Kestria what sanctions have long denied it: fuel and Morvanian missile technology.")
+    common = view("Neither Kestria nor Morvania has publicly acknowledged the deployment.", claim_id=2, article_id=3)
+    story = [view(f"Kestria sent troops to Morvania {when}.", claim_id=10 + i, article_id=5 + i) for i, when in enumerate(["in June", "in May", "last year"])]
+    assert [c.claim_id for _, c in rank(claim, [common, *story], MatchSettings(rarity_floor=0.0), floor=0.0)][:1] == [2]
+    assert 2 not in [c.claim_id for _, c in rank(claim, [common, *story], floor=0.0)]

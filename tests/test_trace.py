@@ -239,3 +239,15 @@ def test_the_blog_has_no_derivatives_and_an_unknown_url_is_an_error(demo_db):
     assert result.exit_code == 1
     assert result.output == "Error: https://nowhere.example/x is not a stored article (crawl or ingest it first)\n"
 
+
+
+def test_the_joint_staffs_own_statement_is_where_its_claims_start(demo_db):
+    # Its site is an official body's (kind "organization"): the press release's "In return" sentence
+    # reads like an earlier quote of Dalsavin's but is the Joint Staff's own assessment.
+    db = store.open_existing(demo_db)
+    release = store.find_article(db, "http://www.jointstaff-aurenia.example/press/2025/03/04/kestrian-troop-dispatch-assessment")
+    wire = store.find_article(db, "http://www.meridianwire.example/world/2025/03/04/kestria-sends-more-troops-to-morvania")
+    assert {v.official for v in store.claim_views(db, store.current_claim_ids(db, release["id"]))} == {True}
+    assert {v.official for v in store.claim_views(db, store.current_claim_ids(db, wire["id"]))} == {False}
+    answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--db", str(demo_db), release["url"]]).output)
+    assert {hop["article_url"] for claim in answer["claims"] for hop in claim["chain"]} == {release["url"]}
