@@ -274,10 +274,10 @@ def discover(names: tuple[str, ...], since: datetime | None, depth: int, setting
     a watch or another discover runs on the database."""
     progress = _Progress()
     database = store.open_db(db)
-    with watch_mod.locked(database, db):
+    with watch_mod.locked(database, db) as token:
         found = discover_mod.discover(
             database, outlets=outlets_mod.load(scrapers), names=names, since=since and since.replace(tzinfo=timezone.utc),
-            depth=depth, settings=settings, progress=progress,
+            depth=depth, settings=settings, progress=watch_mod.heartbeating(database, token, progress),
         )
     progress.close()
     _print_discovery(found)

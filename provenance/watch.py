@@ -29,6 +29,8 @@ from .outlets import Outlets
 # STALE without a heartbeat (on this machine the process id says so at once).
 HEARTBEAT = timedelta(seconds=5)
 STALE = timedelta(minutes=10)
+# A process's start time is known to a clock tick, its boot time to a second.
+_CLOCK_SLACK = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -60,18 +62,33 @@ def _alive(holder: dict) -> bool:
         except ProcessLookupError:
             return False
         except PermissionError:
-            return True  # someone else's process, but alive
-        return True
+            pass  # someone else's process, but there
+        # The id may belong to a newer process: after a container restart the next run is pid 1
+        # again, as the killed one was. A process started after the lock was taken never took it.
+        started = process_started(holder["pid"])
+        return started is None or started <= datetime.fromisoformat(holder["started_at"]) + _CLOCK_SLACK
     heartbeat = datetime.fromisoformat(holder["heartbeat_at"])
     return _now() - heartbeat < STALE
+
+
+def process_started(pid: int) -> datetime | None:
+    """When process `pid` started (UTC), where /proc tells (Linux); None elsewhere or if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])  # field 22, after the command name
+        with open("/proc/stat", encoding="ascii") as f:
+            boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), timezone.utc)
 
 
 @contextmanager
 def locked(db: Database, path: str, every: timedelta | None = None) -> Iterator[str]:
     """Hold the database's lock for the block: a watch (`every` given) or a one-shot discover,
     so that a cron run never overlaps a watch or the run before it. Busy when a live run holds
-    it; a lock left by a killed run (its process gone, or silent for STALE on another machine)
-    is taken over."""
+    it; a lock left by a killed run (its process gone or its id reused by a newer one, or silent
+    for STALE on another machine) is taken over."""
     holder = store.watch_state(db)
     token = secrets.token_hex(8)
     taken = not _alive(holder) and store.take_watch(
@@ -170,6 +187,18 @@ def _wait_until(due: datetime, db: Database, token: str, beat: dict, stop: threa
             return False
         _heartbeat(db, token, beat)
     return not stop.is_set()
+
+
+def heartbeating(db: Database, token: str, progress: pipeline.Progress) -> pipeline.Progress:
+    """`progress` that also proves the lock's holder alive (at most every HEARTBEAT), for a one-shot
+    run: a discover crawling for longer than STALE must not look dead to a watch on another machine."""
+    beat = {"at": _now()}
+
+    def beating(event: pipeline.Event) -> None:
+        progress(event)
+        _heartbeat(db, token, beat)
+
+    return beating
 
 
 def _heartbeat(db: Database, token: str, beat: dict) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import signal
 import sqlite3
@@ -14,7 +15,7 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from provenance import outlets, store, watch
+from provenance import outlets, pipeline, store, watch
 from provenance.cli import cli
 from provenance.errors import Busy
 from provenance.fetch import FetchSettings
@@ -185,3 +186,34 @@ def test_discover_and_watch_exclude_each_other(harbour, tmp_path):
                              f"since {held['started_at']}); wait for it to finish\n")
     result = CliRunner().invoke(cli, discover_args, catch_exceptions=False)
     assert result.exit_code == 0 and db["articles"].count == 1 and store.watch_state(db)["token"] is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process start times come from /proc")
+def test_a_lock_whose_process_id_now_belongs_to_a_newer_process_is_taken_over(tmp_path):
+    # A killed watch in a container that restarted: the next run has the same pid (1) as the dead
+    # holder. Here the id is this test's own process, alive, but started after the lock's date.
+    db = store.open_db(tmp_path / "p.db")
+    store.watch_state(db)
+    assert store.take_watch(db, pid=os.getpid(), host=platform.node(), token="dead", now="2001-01-01T00:00:00Z",
+                            every_seconds=60.0, replacing=None)
+    with watch.locked(db, "p.db", timedelta(minutes=1)) as token:
+        assert store.watch_state(db)["token"] == token != "dead"
+    # The same id with a lock taken after the process started is the live holder: refused.
+    assert store.take_watch(db, pid=os.getpid(), host=platform.node(), token="live", now=watch._iso(watch._now()),
+                            every_seconds=60.0, replacing=None)
+    with pytest.raises(Busy, match=rf"^p\.db is already being watched by process {os.getpid()} on "):
+        with watch.locked(db, "p.db", timedelta(minutes=1)):
+            pass
+
+
+def test_a_one_shot_run_proves_itself_alive_while_it_works(tmp_path, monkeypatch):
+    monkeypatch.setattr(watch, "HEARTBEAT", timedelta(0))  # beat at every event, not every 5 s
+    db = store.open_db(tmp_path / "p.db")
+    seen = []
+    with watch.locked(db, "p.db") as token:
+        taken = store.watch_state(db)["heartbeat_at"]
+        progress = watch.heartbeating(db, token, seen.append)
+        time.sleep(1.1)  # the lock's times are to the second
+        progress(pipeline.Event("http://example.test/a", "stored"))
+        assert store.watch_state(db)["heartbeat_at"] > taken
+    assert [e.outcome for e in seen] == ["stored"]
