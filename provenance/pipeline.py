@@ -344,6 +344,8 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
     if not pending:
         return 0
     affected: dict[int, None] = {}
+    # No claim is written while matching: each term's full-text rows are read once for the run.
+    index = store.FullText(db)
     # Later claims a pending one may explain need looking for only among articles already matched:
     # on a first ingest every article is pending, and that search (a full-text query a claim) finds nothing new.
     sweep = store.any_matched(db)
@@ -353,7 +355,7 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
             continue
         for view in store.claim_views(db, store.current_claim_ids(db, article_id)):
             affected[view.claim_id] = None
-            affected.update(dict.fromkeys(store.candidate_ids(db, view, earlier=False)))
+            affected.update(dict.fromkeys(store.candidate_ids(db, view, earlier=False, index=index)))
     # Two passes: what an article's other claims matched (which article it mostly rewrites, whether
     # it is a derivative at all) is only known once each has been matched once. The candidates
     # themselves do not change between passes: looked up once.
@@ -380,7 +382,7 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
                 _, found, ranked = kept
             else:
                 if view.claim_id not in candidate_ids:
-                    candidate_ids[view.claim_id] = store.candidate_ids(db, view, earlier=True)
+                    candidate_ids[view.claim_id] = store.candidate_ids(db, view, earlier=True, index=index)
                 ranked = match_stage.rank(view, viewed(candidate_ids[view.claim_id]), settings, floor=settings.carrier_floor)
                 found = match_stage.choose(view, ranked, settings)
                 first[view.claim_id] = (view, found, ranked)

@@ -7,13 +7,17 @@ article brings (article row, version, links, raw capture) lands in one transacti
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
+import math
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 from sqlite_utils import Database, Migrations
 
 from .errors import NotOurDatabase, ProvenanceError
@@ -782,64 +786,215 @@ def full_text_ids(
     *,
     limit: int = 30,
     article_id: int | None = None,
-    when: str = "",
-    params: list | None = None,
+    before: str | None = None,
+    after: str | None = None,
     widen: bool = False,
+    index: FullText | None = None,
 ) -> list[int]:
-    """Current claims ranked by BM25 against the content words of `text`, best first; `widen`: twice
-    `limit` when common terms were left out."""
+    """Current claims ranked by BM25 against the content words of `text`, best first, outside
+    `article_id` and published before `before` or after `after`; `widen`: twice `limit` when common
+    terms were left out. `index`: the same list, from postings read once for a whole matching run."""
     terms = match.search_terms(text)
     if not terms:
         return []
-    selective = _selective_terms(db, terms)
+    selective = _selective_terms(db, terms, index)
     if widen and len(selective) < len(terms):
         # The common terms also ranked the list; without them, a longer list keeps what they kept
         # (on 400 matched pairs the true origin was in the old top 30 for 0.88, in this top 60 for 0.91).
         # The matcher re-scores every candidate; a free-text trace pays for each one while a user waits.
         limit *= 2
+    if index is not None and all(_ONE_TOKEN.fullmatch(t) for t in selective):
+        return index.ranked(selective, limit=limit, article_id=article_id, before=before, after=after)
+    when, params = _published(before, after)
     query = " OR ".join('"' + t.replace('"', "") + '"' for t in selective)
     return [
         r["id"]
         for r in db.query(
             f"select c.id from claims_fts f join claims c on c.rowid = f.rowid {_CURRENT} "
             f"where claims_fts match ? and c.article_id is not ? {when} order by bm25(claims_fts) limit ?",
-            [query, article_id, *(params or []), limit],
+            [query, article_id, *params, limit],
         )
     ]
 
 
-def _selective_terms(db: Database, terms: list[str]) -> list[str]:
+def _published(before: str | None, after: str | None) -> tuple[str, list[str]]:
+    """The SQL condition (on `a`, the claim's article) and parameters for a publication window."""
+    if before is not None:
+        return f"and {_WHEN} < ?", [before]
+    if after is not None:
+        return f"and {_WHEN} > ?", [after]
+    return "", []
+
+
+def _selective_terms(db: Database, terms: list[str], index: FullText | None = None) -> list[str]:
     """`terms` without those in _COMMON_TERM claims or more. FTS5 computes BM25 for every row that
     has any term of the query, so a common word made each search, and so each claim's matching,
     cost in proportion to the database: ingest was quadratic. Counting stops at the cap, so this
     check costs the same at any size."""
     if len(terms) <= _SELECTIVE_TERMS:
         return terms
-    counts = dict(
+    counts = index.counts(terms) if index is not None else _term_counts(db, terms)
+    rarest = set(sorted(terms, key=lambda t: counts[t])[:_SELECTIVE_TERMS])
+    return [t for t in terms if counts[t] < _COMMON_TERM or t in rarest]
+
+
+def _term_counts(db: Database, terms: list[str]) -> dict[str, int]:
+    """Claims (current or old) holding each term, counted up to _COMMON_TERM."""
+    return dict(
         db.execute(
             "select value, (select count(*) from (select 1 from claims_fts where claims_fts match "
             "'\"' || replace(value, '\"', '') || '\"' limit ?)) from json_each(?)",
             [_COMMON_TERM, json.dumps(terms)],
         ).fetchall()
     )
-    rarest = set(sorted(terms, key=lambda t: counts[t])[:_SELECTIVE_TERMS])
-    return [t for t in terms if counts[t] < _COMMON_TERM or t in rarest]
+
+
+# A search term that unicode61 (claims_fts' tokenizer) reads as one token, itself: its rows are the
+# term's rows in the index. Others ("3.5" is the phrase "3" "5") are searched by FTS5.
+_ONE_TOKEN = re.compile(r"[a-z0-9]+")
+# FTS5's bm25() (fts5_aux.c) with its fixed parameters.
+_BM25_K1 = 1.2
+_BM25_B = 0.75
+
+
+@dataclass(frozen=True)
+class _Postings:
+    """The current-or-old claims holding one term, by claim id, with what a search filters on."""
+
+    claims: np.ndarray  # claim ids, ascending
+    weights: np.ndarray  # the term's part of each claim's BM25 score
+    articles: np.ndarray
+    current: np.ndarray  # the claim belongs to its article's current version
+
+
+class FullText:
+    """claims_fts for one matching run, in which no claim is written: each term's rows are read
+    once, with the term's part of every row's BM25 score computed as FTS5's bm25() computes it, so
+    `ranked` gives full_text_ids' query's list, scores equal to the last bit and ties in claim order.
+    FTS5 scored every row sharing a term with the claim, one by one, for every claim: 1,500 rows a
+    claim at 15k claims, a number that grows with the database (see benchmarks/README.md). Articles
+    stored by another process after the index was opened are left out: they are pending for the next run."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._counts: dict[str, int] = {}
+        self._postings: dict[str, _Postings] = {}
+        # The averages record of FTS5 (rowid 1 of its data table): rows, then tokens of each column.
+        record = db.execute("select block from claims_fts_data where id = 1").fetchone()
+        values = _varints(record[0]) if record else [0, 0]
+        self._rows, tokens = values[0], sum(values[1:])
+        self._average_length = float(tokens) / float(self._rows) if self._rows else 0.0
+        articles = db.execute(f"select id, coalesce(version, -1), {_WHEN} from articles a").fetchall()
+        # Publication times by rank: a window is then a range of ranks, and a comparison of ranks
+        # is the comparison of texts SQLite makes (code point order is UTF-8 byte order).
+        self._times = sorted({when for _, _, when in articles if when is not None})
+        rank = {when: i for i, when in enumerate(self._times)}
+        size = max((a for a, _, _ in articles), default=0) + 1
+        self._versions = np.full(size, -1, dtype=np.int64)
+        self._ranks = np.full(size, -1, dtype=np.int64)  # -1: no time (the window keeps none such)
+        for article, version, when in articles:
+            self._versions[article] = version
+            self._ranks[article] = rank.get(when, -1)
+        db.execute("create virtual table if not exists temp.claims_fts_instances using fts5vocab(main, 'claims_fts', 'instance')")
+
+    def counts(self, terms: list[str]) -> dict[str, int]:
+        """_term_counts, each term counted once a run."""
+        missing = [t for t in terms if t not in self._counts]
+        if missing:
+            self._counts.update(_term_counts(self.db, missing))
+        return {t: self._counts[t] for t in terms}
+
+    def ranked(self, terms: list[str], *, limit: int, article_id: int | None, before: str | None, after: str | None) -> list[int]:
+        """Current claims holding any of `terms` (each one token), by BM25 score, then claim id."""
+        if not self._rows:
+            return []
+        postings = [self._read(t) for t in terms]
+        claims, first, where = np.unique(np.concatenate([p.claims for p in postings]), return_index=True, return_inverse=True)
+        scores = np.zeros(len(claims))
+        start = 0
+        for p in postings:  # term by term in the query's order, as FTS5 adds them
+            scores[where[start:start + len(p.claims)]] += p.weights
+            start += len(p.claims)
+        articles = np.concatenate([p.articles for p in postings])[first]
+        keep = np.concatenate([p.current for p in postings])[first]
+        if article_id is not None:
+            keep &= articles != article_id
+        ranks = self._ranks[articles]
+        if before is not None:
+            keep &= (ranks >= 0) & (ranks < bisect.bisect_left(self._times, before))
+        elif after is not None:
+            keep &= ranks >= bisect.bisect_right(self._times, after)
+        kept = np.flatnonzero(keep)
+        order = np.lexsort((claims[kept], -scores[kept]))[:limit]
+        return claims[kept][order].tolist()
+
+    def _read(self, term: str) -> _Postings:
+        if term not in self._postings:
+            rows = self.db.execute(
+                "select i.doc, count(*), d.sz, coalesce(c.article_id, 0), coalesce(c.version, -2) from temp.claims_fts_instances i "
+                "join claims_fts_docsize d on d.id = i.doc left join claims c on c.id = i.doc "
+                "where i.term = ? group by i.doc order by i.doc",
+                [term],
+            ).fetchall()
+            # Every row holding the term counts towards its rarity, as in FTS5, current or not.
+            idf = math.log((self._rows - len(rows) + 0.5) / (len(rows) + 0.5))
+            if idf <= 0.0:
+                idf = 1e-6
+            frequency = np.array([r[1] for r in rows], dtype=np.float64)
+            length = np.array([_varints(r[2])[0] for r in rows], dtype=np.float64)
+            # Operation for operation as fts5Bm25Function, so each part rounds as it does there.
+            weights = idf * ((frequency * (_BM25_K1 + 1.0)) / (frequency + _BM25_K1 * (1 - _BM25_B + _BM25_B * length / self._average_length)))
+            # An article stored after the run began is outside the arrays: read as article 0, which is none.
+            articles = np.array([r[3] if r[3] < len(self._versions) else 0 for r in rows], dtype=np.int64)
+            versions = np.array([r[4] for r in rows], dtype=np.int64)
+            self._postings[term] = _Postings(
+                claims=np.array([r[0] for r in rows], dtype=np.int64),
+                weights=weights,
+                articles=articles,
+                current=self._versions[articles] == versions,
+            )
+        return self._postings[term]
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's variable-length integers, as FTS5 writes its sizes."""
+    values, i = [], 0
+    while i < len(blob):
+        value = 0
+        for k in range(9):
+            byte = blob[i + k]
+            if k == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        values.append(value)
+        i += k + 1
+    return values
 
 
 def candidate_ids(
-    db: Database, view: match.ClaimView, *, earlier: bool | None = True, limit: int = 30, full_text: list[int] | None = None
+    db: Database,
+    view: match.ClaimView,
+    *,
+    earlier: bool | None = True,
+    limit: int = 30,
+    full_text: list[int] | None = None,
+    index: FullText | None = None,
 ) -> list[int]:
     """Claims that might be `view`'s origin (earlier=True), its derivatives (False) or either (None):
-    full-text hits, shared numbers, shared MinHash bands, and the claims of articles it cites."""
-    when = ""
-    params: list = []
-    if earlier is not None and view.published:
-        when = f"and {_WHEN} {'<' if earlier else '>'} ?"
-        params.append(view.published)
+    full-text hits, shared numbers, shared MinHash bands, and the claims of articles it cites.
+    `index`: the run's FullText, for the full-text hits."""
+    before = view.published if earlier and view.published else None
+    after = view.published if earlier is False and view.published else None
+    when, params = _published(before, after)
     other = "and c.article_id is not ?"
     found: dict[int, None] = {}
     if full_text is None:
-        full_text = full_text_ids(db, view.text, limit=limit, article_id=view.article_id, when=when, params=params, widen=True)
+        full_text = full_text_ids(
+            db, view.text, limit=limit, article_id=view.article_id, before=before, after=after, widen=True, index=index
+        )
     found.update(dict.fromkeys(full_text))
     values = sorted({q.value for q in view.quantities if q.value >= 10})
     if values:

@@ -128,3 +128,17 @@ def test_derived_matches_take_a_frontier_past_sqlites_variable_limit(provenance_
     found = store.derived_matches(db, origins)
     assert found and {r["origin_claim_id"] for r in found} <= set(origins)
     assert store.derived_matches(db, origins + list(range(10**7, 10**7 + 40_000))) == found
+
+
+def test_a_runs_full_text_index_ranks_as_the_fts5_query_does(provenance_db):
+    # Equal scores to the last bit and ties in claim order: the very lists, for every stored claim
+    # (old versions among them) searched before, after and whenever it was published.
+    db = Database(provenance_db)
+    index = store.FullText(db)
+    compared = 0
+    for view in store.claim_views(db, [r["id"] for r in db.query("select id from claims")]):
+        for window in ({"before": view.published}, {"after": view.published}, {}):
+            expected = store.full_text_ids(db, view.text, limit=8, article_id=view.article_id, **window)
+            assert store.full_text_ids(db, view.text, limit=8, article_id=view.article_id, index=index, **window) == expected
+            compared += len(expected) > 1
+    assert compared > 100
