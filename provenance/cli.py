@@ -177,7 +177,8 @@ def recrawl(older_than: str | None, settings: FetchSettings, scrapers: tuple[str
 @scrapers_option
 @db_option
 def ingest(paths: tuple[str, ...], base_url: str | None, jobs: int, dask: str | None, scrapers: tuple[str, ...], db: str) -> None:
-    """Analyse and store .warc/.warc.gz files, saved .html pages, .txt files or folders of them, without the network."""
+    """Analyse and store .warc/.warc.gz files, saved .html pages, .txt files or folders of them, without the network.
+    A page needs 80 characters of article text; a .txt file 20 (it has no page furniture)."""
     if dask is not None and dask != _LOCAL_CLUSTER and "://" not in dask:
         # click takes the word after --dask as its value; an address always has a scheme, so
         # anything else is the first shard of `--dask shards/*.warc.gz`.

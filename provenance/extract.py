@@ -48,6 +48,9 @@ _PUBLISHED_META = (
 class ExtractOptions:
     include_links: bool = True  # citation links are half of provenance
     min_chars: int = 80  # below this a page is a stub (a teaser, an error page), not an article
+    # A plain-text file has no page furniture to mistake for an article: a one-line statement a user
+    # saved (a press line, a fact-checked claim) is one. Below a short sentence it is noise.
+    min_text_chars: int = 20
     # Article pages have a few thousand elements. trafilatura's XPath work grows with the square of
     # the count (20k paragraphs with a link each: 13 s, 50k: minutes), so a hostile page stops here.
     max_elements: int = 30_000
@@ -132,7 +135,7 @@ def _from_text(page: Page, outlets: Outlets, options: ExtractOptions) -> Article
     title = None
     if len(paragraphs) > 1 and len(paragraphs[0]) <= 200 and not paragraphs[0].endswith((".", "!", "?", ":")):
         title, paragraphs = paragraphs[0], paragraphs[1:]
-    return _article(page, outlets, options, paragraphs=paragraphs, links=[], meta={"title": title})
+    return _article(page, outlets, options, paragraphs=paragraphs, links=[], meta={"title": title}, min_chars=options.min_text_chars)
 
 
 def _text_paragraphs(text: str) -> list[str]:
@@ -181,7 +184,7 @@ def _from_html(page: Page, outlets: Outlets, options: ExtractOptions) -> Article
         "canonical": _canonical(tree, page.final_url),
         "published": _published(tree) or _fallback_date(page.body, page.final_url),
     }
-    return _article(page, outlets, options, paragraphs=paragraphs, links=anchors, meta=meta)
+    return _article(page, outlets, options, paragraphs=paragraphs, links=anchors, meta=meta, min_chars=options.min_chars)
 
 
 def _blocks(body: etree._Element, base_url: str) -> tuple[list[str], list[tuple[int, int, int, str, str]]]:
@@ -263,9 +266,10 @@ def _article(
     paragraphs: list[str],
     links: list[tuple[int, int, int, str, str]],
     meta: dict[str, str | None],
+    min_chars: int,
 ) -> Article:
     text = "\n\n".join(paragraphs)
-    if len(text) < options.min_chars:
+    if len(text) < min_chars:
         raise ExtractionError(f"{page.final_url}: no article text found (only {len(text)} characters)")
     starts = [0]
     for p in paragraphs[:-1]:

@@ -93,6 +93,15 @@ def test_hard_wrapped_text_is_joined_into_paragraphs():
     assert a.paragraphs == ["This is a line of a hard wrapped paragraph that goes on to the next line and ends here.", "Second one."]
 
 
+def test_a_one_line_statement_in_a_text_file_is_an_article_but_not_on_a_web_page():
+    line = b"Photo shows the mayor at the rally in 2019."
+    assert extract(page("", "file:///claim.txt", "text/plain", line), OUTLETS).text == line.decode()
+    with pytest.raises(ExtractionError, match=r"^file:///tiny.txt: no article text found \(only 4 characters\)$"):
+        extract(page("", "file:///tiny.txt", "text/plain", b"tiny"), OUTLETS)
+    with pytest.raises(ExtractionError, match=r"^https://x.example/a: no article text found"):
+        extract(page("", "https://x.example/a", body=b"<html><body><article><p>" + line + b"</p></article></body></html>"), OUTLETS)
+
+
 @pytest.mark.parametrize("body", [b"", b"<html><body><nav>Home</nav></body></html>", b"\x00\x01\x02garbage"])
 def test_pages_without_an_article_raise_a_clear_error(body):
     with pytest.raises(ExtractionError, match=r"^https://x.example/a: no article text found"):
