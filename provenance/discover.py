@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from . import fetch, pipeline, store
 from .errors import OutletError
 from .extract import normalize_url, url_host
-from .fetch import LISTING_TYPES, FetchSettings
+from .fetch import LISTING_TYPES, FetchSettings, utc_iso
 from .outlets import Outlet, Outlets
 
 # A sitemap index may name thousands of children; an outlet's run reads at most this many listings.
@@ -111,7 +111,7 @@ def discover(
         found.listed = list(listed.values())
         known = store.known_urls(db, list(listed))
         found.new = [u for u in listed if u not in known]
-        now = _iso(datetime.now(timezone.utc))
+        now = utc_iso(datetime.now(timezone.utc))
         store.save_discovered(
             db,
             [{"url": i.url, "outlet": i.outlet, "listed_in": i.listed_in, "published": i.published, "found_at": now,
@@ -129,7 +129,7 @@ def discover(
         fetcher.close()
     # A page that timed out or answered 503 stays pending, so the next run tries it again.
     retry = set(found.crawled.unavailable)
-    store.mark_discovered(db, [u for u in pending if u not in retry], _iso(datetime.now(timezone.utc)))
+    store.mark_discovered(db, [u for u in pending if u not in retry], utc_iso(datetime.now(timezone.utc)))
     return found
 
 
@@ -210,7 +210,7 @@ def _feed(body: bytes, url: str) -> list[tuple[str, str | None]]:
         if not link:
             continue
         when = entry.get("published_parsed") or entry.get("updated_parsed")
-        entries.append((link, _iso(datetime.fromtimestamp(calendar.timegm(when), timezone.utc)) if when else None))
+        entries.append((link, utc_iso(datetime.fromtimestamp(calendar.timegm(when), timezone.utc)) if when else None))
     return entries
 
 
@@ -258,14 +258,11 @@ def _date(text: str | None) -> str | None:
     try:
         when = datetime.fromisoformat(text)
         # A time zone can carry year 1 or 9999 out of datetime's range.
-        return _iso(when if when.tzinfo else when.replace(tzinfo=timezone.utc))
+        return utc_iso(when)
     except (ValueError, OverflowError):
         return None
 
 
-def _iso(when: datetime) -> str:
-    # isoformat, not strftime: %Y writes the year 100 as "100", which fromisoformat (--since) refuses.
-    return when.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def _reason(exc: object) -> str:

@@ -433,7 +433,7 @@ class Fetcher:
             if media and media not in types:
                 raise _Skipped(f"unsupported content type {media}")
             self._read(resp, progress.body, self.settings.max_bytes, deadline, truncate=False)
-            if not media and types is PAGE_TYPES and not _looks_like_html(progress.body):
+            if not media and types == PAGE_TYPES and not _looks_like_html(progress.body):
                 raise _Skipped("unsupported content type (none given, and the body is not HTML)")
             return resp.status_code, reply_headers
 
@@ -699,11 +699,14 @@ def _product_token(user_agent: str) -> str:
 
 
 def _now() -> str:
-    return _iso(datetime.now(timezone.utc))
+    return utc_iso(datetime.now(timezone.utc))
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def utc_iso(moment: datetime) -> str:
+    """The project's one form of a moment: UTC to the second, with a Z (a naive one is taken as UTC)."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    # isoformat, not strftime: %Y writes the year 100 as "100", which fromisoformat (--since) refuses.
+    return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 # ---- files and WARC ---------------------------------------------------------------------------
@@ -757,7 +760,7 @@ def _read_file(path: Path, url: str | None) -> Iterator[Page | Unreadable]:
         if stat.st_size == 0:
             yield Unreadable(str(path), "empty file")
             return
-        modified = _iso(datetime.fromtimestamp(stat.st_mtime, timezone.utc))
+        modified = utc_iso(datetime.fromtimestamp(stat.st_mtime, timezone.utc))
         if suffix in (".warc", ".warc.gz"):
             yield from _read_warc(path, modified)
             return
@@ -849,7 +852,7 @@ def _warc_date(value: str | None) -> str | None:
         moment = datetime.fromisoformat(value or "")
     except ValueError:
         return None
-    return _iso(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+    return utc_iso(moment)
 
 
 def write_warc(out: str | Path, pages: Iterable[Page]) -> int:

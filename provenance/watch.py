@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from . import discover, pipeline, store
 from .errors import Busy, ProvenanceError
-from .fetch import FetchSettings
+from .fetch import FetchSettings, utc_iso
 from .outlets import Outlets
 
 # How often a waiting run proves it is alive; a lock on another machine is presumed dead after
@@ -47,10 +47,6 @@ class _Stopped(Exception):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _alive(holder: dict) -> bool:
@@ -92,7 +88,7 @@ def locked(db: Database, path: str, every: timedelta | None = None) -> Iterator[
     holder = store.watch_state(db)
     token = secrets.token_hex(8)
     taken = not _alive(holder) and store.take_watch(
-        db, pid=os.getpid(), host=platform.node(), token=token, now=_iso(_now()),
+        db, pid=os.getpid(), host=platform.node(), token=token, now=utc_iso(_now()),
         every_seconds=every.total_seconds() if every else None, replacing=holder["token"],
     )
     if not taken:
@@ -160,14 +156,14 @@ def watch(
     while not stop.is_set() and (cycles is None or done < cycles):
         if not _wait_until(_due(store.watch_state(db), every), db, token, beat, stop):
             break
-        started = _iso(_now())
+        started = utc_iso(_now())
         store.watch_cycle(db, token, started_at=started)
         try:
             found = discover.discover(db, outlets=outlets, names=names, since=since, depth=depth, settings=settings, resolve=resolve, progress=guarded)
             recrawled = pipeline.recrawl(db, outlets=outlets, older_than=every, settings=settings, resolve=resolve, progress=guarded)
         except _Stopped:
             break
-        store.watch_cycle(db, token, finished_at=_iso(_now()))
+        store.watch_cycle(db, token, finished_at=utc_iso(_now()))
         done += 1
         report(Cycle(store.watch_state(db)["cycles"], started, found, recrawled))
     return done
@@ -206,5 +202,5 @@ def _heartbeat(db: Database, token: str, beat: dict) -> None:
     if now - beat["at"] < HEARTBEAT:
         return
     beat["at"] = now
-    if not store.watch_heartbeat(db, token, _iso(now)):
+    if not store.watch_heartbeat(db, token, utc_iso(now)):
         raise Busy("another run took over this database's watch lock (it found this one silent); stopping")

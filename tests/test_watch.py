@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from provenance import outlets, pipeline, store, watch
+from provenance import fetch, outlets, pipeline, store, watch
 from provenance.cli import cli
 from provenance.errors import Busy
 from provenance.fetch import FetchSettings
@@ -199,7 +199,7 @@ def test_a_lock_whose_process_id_now_belongs_to_a_newer_process_is_taken_over(tm
     with watch.locked(db, "p.db", timedelta(minutes=1)) as token:
         assert store.watch_state(db)["token"] == token != "dead"
     # The same id with a lock taken after the process started is the live holder: refused.
-    assert store.take_watch(db, pid=os.getpid(), host=platform.node(), token="live", now=watch._iso(watch._now()),
+    assert store.take_watch(db, pid=os.getpid(), host=platform.node(), token="live", now=fetch.utc_iso(watch._now()),
                             every_seconds=60.0, replacing=None)
     with pytest.raises(Busy, match=rf"^p\.db is already being watched by process {os.getpid()} on "):
         with watch.locked(db, "p.db", timedelta(minutes=1)):
