@@ -10,6 +10,7 @@ import struct
 import time
 import tracemalloc
 import zlib
+from datetime import datetime, timedelta, timezone
 from dataclasses import replace
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
@@ -30,6 +31,7 @@ from provenance.fetch import (
     _ip_literal,
     file_url,
     read_paths,
+    utc_iso,
     write_warc,
 )
 
@@ -679,3 +681,10 @@ def test_a_corrupt_warc_is_unreadable_not_a_traceback(tmp_path, data):
     [result] = read_paths([path])
     assert isinstance(result, Unreadable)
     assert result.error.startswith("truncated or corrupt WARC after 0 records")
+
+
+def test_moments_are_written_in_one_utc_form():
+    seoul = timezone(timedelta(hours=9))
+    assert utc_iso(datetime(2025, 3, 4, 10, 30, 15, 999, tzinfo=seoul)) == "2025-03-04T01:30:15Z"
+    assert utc_iso(datetime(2025, 3, 4, 10, 30)) == "2025-03-04T10:30:00Z"  # naive: taken as UTC
+    assert utc_iso(datetime(100, 1, 2, tzinfo=timezone.utc)) == "0100-01-02T00:00:00Z"  # fromisoformat reads it back
