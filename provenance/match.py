@@ -440,7 +440,7 @@ def match(claim: ClaimView, candidates: Iterable[ClaimView], settings: MatchSett
 def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: MatchSettings = MatchSettings()) -> list[Match]:
     """The origin among ranked candidates, explicit citations first: the best candidate over the
     threshold inside its article's declared origin, else inside an article the claim links to, else
-    one its article cites ("citation"), or a claim in a cited article that restates the best text
+    one its article cites ("citation"; the cited article it mostly rewrites first), or a claim in a cited article that restates the best text
     match; else the best anywhere ("text"). When text and citation disagree, both are kept, the
     citation first. `ranked` may go below the threshold (see `carrier_floor`)."""
     above = [(s, c) for s, c in ranked if s >= settings.threshold]
@@ -453,6 +453,7 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     cited = (
         next(((s, c) for s, c in close if c.article_id in claim.origin_articles), None)
         or next(((s, c) for s, c in close if c.article_id in claim.linked_articles), None)
+        or next(((s, c) for s, c in close if c.article_id in claim.cited_articles and c.article_id == claim.favoured_article), None)
         or next(((s, c) for s, c in close if c.article_id in claim.cited_articles), None)
         or next(((s, c) for s, c in ranked if s >= settings.carrier_floor and c.article_id in claim.cited_articles
                  and best.claim_id in c.origin_claims), None)

@@ -173,3 +173,16 @@ def test_a_likeness_of_only_the_storys_common_words_is_no_origin():
     story = [view(f"Kestria sent troops to Morvania {when}.", claim_id=10 + i, article_id=5 + i) for i, when in enumerate(["in June", "in May", "last year"])]
     assert [c.claim_id for _, c in rank(claim, [common, *story], MatchSettings(rarity_floor=0.0), floor=0.0)][:1] == [2]
     assert 2 not in [c.claim_id for _, c in rank(claim, [common, *story], floor=0.0)]
+
+
+def test_among_cited_articles_the_one_the_article_rewrites_is_where_a_shared_claim_was_read():
+    blog = "Some 4,000 Kestrian soldiers have already been killed or wounded, two-thirds of them killed."
+    orbis = view("Velmoran President Mirko Dalsavin said last week that Kestrian forces had suffered about 4,000 casualties, "
+                 "two-thirds of them killed, the Stavorsk Independent reported.", claim_id=2, article_id=3, cue="said", source="Mirko Dalsavin")
+    pulse = view("This development follows President Mirko Dalsavin’s statement indicating that Kestrian forces sustained around "
+                 "4,000 casualties during combat operations, with two-thirds of these troops killed.",
+                 claim_id=3, article_id=4, cue="statement indicating", source="Mirko Dalsavin")
+    cites_both = frozenset({3, 4})
+    assert match(view(blog, cited_articles=cites_both), [orbis, pulse])[0].origin_claim_id == 2  # the closer wording
+    rewrites_pulse = match(view(blog, cited_articles=cites_both, favoured_article=4), [orbis, pulse])
+    assert [(m.origin_claim_id, m.basis) for m in rewrites_pulse] == [(3, "citation"), (2, "text")]
