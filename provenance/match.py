@@ -504,6 +504,6 @@ def bands(text: str) -> list[int]:
     return keys
 
 
-def search_terms(text: str) -> list[str]:
+def search_terms(text: str, limit: int = 12) -> list[str]:
     """The words worth a full-text search: content words and numbers, longest first."""
-    return sorted(_words(content(text)), key=len, reverse=True)[:12]
+    return sorted(_words(content(text)), key=len, reverse=True)[:limit]

@@ -790,11 +790,13 @@ def full_text_ids(
     after: str | None = None,
     widen: bool = False,
     index: FullText | None = None,
+    words: int = 12,
 ) -> list[int]:
     """Current claims ranked by BM25 against the content words of `text`, best first, outside
     `article_id` and published before `before` or after `after`; `widen`: twice `limit` when common
-    terms were left out. `index`: the same list, from postings read once for a whole matching run."""
-    terms = match.search_terms(text)
+    terms were left out. `index`: the same list, from postings read once for a whole matching run.
+    `words`: how many of the text's content words are searched, longest first."""
+    terms = match.search_terms(text, words)
     if not terms:
         return []
     selective = _selective_terms(db, terms, index)

@@ -17,6 +17,8 @@ from . import store
 from .errors import ProvenanceError
 from .extract import normalize_url
 
+FREE_TEXT_WORDS = 30
+
 
 @dataclass(frozen=True)
 class SourceRef:
@@ -175,7 +177,9 @@ def _free_text(db: Database, text: str, top: int, settings: match_stage.MatchSet
     view = match_stage.ClaimView(
         claim_id=None, article_id=None, text=text, quantities=claims_stage.quantities(text), hedges=claims_stage.hedges(text)
     )
-    full_text = store.full_text_ids(db, text, limit=50)
+    # A pasted paragraph or post has more telling words than a claim: search all of them (common
+    # ones are left out anyway), up to a bound on the query's cost.
+    full_text = store.full_text_ids(db, text, limit=50, words=FREE_TEXT_WORDS)
     candidates = store.claim_views(db, store.candidate_ids(db, view, earlier=None, limit=50, full_text=full_text))
     text_rank = {claim_id: position for position, claim_id in enumerate(full_text)}
     ranked = match_stage.rank(view, candidates, settings, floor=settings.free_text_floor, text_rank=text_rank)[:top]

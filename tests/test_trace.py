@@ -251,3 +251,11 @@ def test_the_joint_staffs_own_statement_is_where_its_claims_start(demo_db):
     assert {v.official for v in store.claim_views(db, store.current_claim_ids(db, wire["id"]))} == {False}
     answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--db", str(demo_db), release["url"]]).output)
     assert {hop["article_url"] for claim in answer["claims"] for hop in claim["chain"]} == {release["url"]}
+
+
+def test_a_pasted_paragraph_is_searched_by_all_its_telling_words_not_the_longest_twelve(demo_db):
+    # Twelve long words match nothing stored; the statement's own words come after them.
+    noise = ("Unprecedented, extraordinary, bewildering, astonishing, remarkable, incomprehensible, inexplicable, "
+             "unbelievable, unimaginable, inconceivable, staggering, breathtaking")
+    answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--db", str(demo_db), f"{noise}: Kestria deployed soldiers to Morvania"]).output)
+    assert answer["claims"][0]["matches"][0]["text"].startswith("Kestria deployed approximately 3,000 additional soldiers")
