@@ -222,9 +222,9 @@ def render(answer: Answer) -> str:
             for depth, hop in enumerate(claim.chain):
                 where = f"{hop.site_name or hop.article_url} {(hop.published or 'undated')[:10]}"
                 lines.append(f"   {'  ' * depth}- {where}: {hop.text}")
-                nxt = claim.chain[depth + 1] if depth + 1 < len(claim.chain) else None
-                if nxt and nxt.score is not None:
-                    lines.append(f"   {'  ' * (depth + 1)}  ({nxt.relation}, score {nxt.score:.2f}; {_changes(nxt.distortions)})")
+                # Under the hop that made them: what it changed of the one above.
+                if depth and hop.score is not None:
+                    lines.append(f"   {'  ' * depth}    ({hop.relation} of the above, score {hop.score:.2f}; {_changes(hop.distortions)})")
         if claim.claim_id is None and claim.chain:
             first = claim.chain[0]
             said = ", ".join(dict.fromkeys(f"{s.name} [{s.kind}]" for s in first.sources)) or "no source named"

@@ -259,3 +259,11 @@ def test_a_pasted_paragraph_is_searched_by_all_its_telling_words_not_the_longest
              "unbelievable, unimaginable, inconceivable, staggering, breathtaking")
     answer = json.loads(CliRunner().invoke(cli, ["trace", "--json", "--db", str(demo_db), f"{noise}: Kestria deployed soldiers to Morvania"]).output)
     assert answer["claims"][0]["matches"][0]["text"].startswith("Kestria deployed approximately 3,000 additional soldiers")
+
+
+def test_the_human_chain_puts_each_change_under_the_hop_that_made_it(demo_db):
+    blog = "http://www.frontlineledger.example/posts/2025/03/06/kestria-is-all-in"
+    lines = CliRunner().invoke(cli, ["trace", "--db", str(demo_db), blog]).output.splitlines()
+    hop = next(i for i, line in enumerate(lines) if "- The Frontline Ledger 2025-03-06: Kestria sent another 5,000 soldiers" in line)
+    assert "(paraphrase of the above, score" in lines[hop + 1] and "number_changed: approximately 3,000 -> 5,000" in lines[hop + 1]
+    assert "number_changed" not in lines[hop - 1]  # PulseBriefs, above it, kept the 3,000
