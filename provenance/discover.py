@@ -147,7 +147,7 @@ def _read_outlet(
         seen.add(url)
         result = fetcher.fetch(url, types=LISTING_TYPES)
         store.record_attempts(db, result.attempts)
-        if result.skipped and "robots.txt" in result.skipped:
+        if result.robots:
             progress(pipeline.Event(url, "skipped", result.skipped))
             continue
         found.listings += 1

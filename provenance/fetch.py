@@ -134,6 +134,7 @@ class FetchResult:
     page: Page | None
     attempts: tuple[Attempt, ...]
     skipped: str | None = None  # policy skip, not a failure: "disallowed by robots.txt"
+    robots: bool = False  # the skip is robots.txt's
     error: str | None = None  # failure reason, one line
     not_modified: bool = False  # a 304 to a conditional GET
     transient: bool = False  # the error may pass: worth another try on a later run
@@ -149,6 +150,10 @@ class Unreadable:
 
 class _Skipped(Exception):
     """A policy skip (robots.txt, content type): reported in FetchResult.skipped, not an error."""
+
+    def __init__(self, message: str, robots: bool = False) -> None:
+        super().__init__(message)
+        self.robots = robots
 
 
 class _Transient(FetchError):
@@ -234,7 +239,7 @@ class Fetcher:
         try:
             return self._follow(url, conditional, attempts, types)
         except _Skipped as skip:
-            return FetchResult(url, None, tuple(attempts), skipped=str(skip))
+            return FetchResult(url, None, tuple(attempts), skipped=str(skip), robots=skip.robots)
         except FetchError as e:
             return FetchResult(url, None, tuple(attempts), error=str(e), transient=isinstance(e, Unavailable))
 
@@ -327,7 +332,7 @@ class Fetcher:
         if rules is not None and not rules.can_fetch(url, self._agent):
             # Recorded (status None) so a journalist can see why a cited page is missing.
             attempts.append(Attempt(url, None, "skipped: disallowed by robots.txt", _now(), 0, 0))
-            raise _Skipped("disallowed by robots.txt")
+            raise _Skipped("disallowed by robots.txt", robots=True)
 
     def _load_robots(self, origin: str, attempts: list[Attempt]) -> Protego | str | None:
         """Rules for `origin`: parsed rules, None to allow everything, or why it is off limits."""

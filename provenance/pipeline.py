@@ -71,14 +71,13 @@ class _Run:
     progress: Progress
     summary: Summary = field(default_factory=Summary)
 
-    def emit(self, item: str, outcome: str, detail: str = "") -> None:
+    def emit(self, item: str, outcome: str, detail: str = "", *, robots: bool = False) -> None:
         if outcome == "failed":
             self.summary.failed += 1
             self.summary.errors.append(f"{item}: {detail}")
         elif outcome == "skipped":
             self.summary.skipped += 1
-            if "robots.txt" in detail:
-                self.summary.robots += 1
+            self.summary.robots += robots
         elif outcome in ("unchanged", "not-modified"):
             self.summary.unchanged += 1
         elif outcome == "stored":
@@ -181,7 +180,7 @@ def crawl(
             result = fetcher.fetch(url)
             store.record_attempts(db, result.attempts)
             if result.skipped:
-                run.emit(url, "skipped", result.skipped)
+                run.emit(url, "skipped", result.skipped, robots=result.robots)
                 continue
             if result.error or result.page is None:
                 if result.transient:
@@ -300,7 +299,7 @@ def recrawl(
                 store.mark_checked(db, stored.article_id, result.attempts[-1].fetched_at)
                 run.emit(stored.url, "not-modified")
             elif result.skipped:
-                run.emit(stored.url, "skipped", result.skipped)
+                run.emit(stored.url, "skipped", result.skipped, robots=result.robots)
             elif result.error or result.page is None:
                 run.emit(stored.url, "failed", result.error or "no response")
             else:

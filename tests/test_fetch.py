@@ -148,7 +148,7 @@ def test_a_disallowed_page_is_skipped_and_never_requested(site, allow_private):
     with Fetcher(allow_private) as fetcher:
         skipped = fetcher.fetch(site.url("/private/story"))
         allowed = fetcher.fetch(site.url("/public"))
-    assert skipped.skipped == "disallowed by robots.txt"
+    assert skipped.skipped == "disallowed by robots.txt" and skipped.robots
     assert skipped.page is None and skipped.error is None
     assert [(a.url, a.status, a.error) for a in skipped.attempts] == [
         (site.url("/robots.txt"), 200, None),
@@ -422,7 +422,7 @@ def test_a_redirect_loop_ends_with_an_attempt_per_hop(site, allow_private):
 def test_a_pdf_is_skipped_without_downloading_it(site, allow_private):
     site.serve("/report.pdf", b"%PDF-1.7" + b"x" * 100_000, content_type="application/pdf")
     result = fetch(allow_private, site.url("/report.pdf"))
-    assert result.skipped == "unsupported content type application/pdf"
+    assert result.skipped == "unsupported content type application/pdf" and not result.robots
     assert result.page is None and result.error is None
     assert [(a.status, a.bytes, a.error) for a in page_attempts(result)] == [
         (200, 0, "skipped: unsupported content type application/pdf")]
