@@ -336,7 +336,7 @@ def serve(host: str, port: int, open_browser: bool, writable: bool, db: str) -> 
     """Publish the database with Datasette: metadata, canned queries, search, a chain page per claim.
 
     Read-only (immutable) unless --writable. Claim chains at /DB/-/claim/ID, articles at
-    /DB/-/article/ID, each also as .json.
+    /DB/-/article/ID, what later articles made of one at /DB/-/derivatives/ID, each also as .json.
     """
     publish.serve(db, host=host, port=port, open_browser=open_browser, writable=writable, announce=click.echo)
 

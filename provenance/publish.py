@@ -28,6 +28,7 @@ import sys
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from datetime import datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -47,6 +48,7 @@ from .errors import NotOurDatabase, ProvenanceError
 PLUGIN_NAME = "provenance"
 TEMPLATE_CLAIM = "provenance_claim.html"
 TEMPLATE_ARTICLE = "provenance_article.html"
+TEMPLATE_DERIVATIVES = "provenance_derivatives.html"
 
 # Datasette settings for `provenance serve`: article texts are long, and the cluster query recurses.
 SERVE_SETTINGS = {"truncate_cells_html": 400, "sql_time_limit_ms": 3000}
@@ -649,7 +651,7 @@ def register_routes() -> list:
     return [
         (r"^/(?P<database>[^/]+)/-/claim/(?P<claim_id>\d+)(?P<format>\.json)?$", claim_view),
         (r"^/(?P<database>[^/]+)/-/article/(?P<article_id>\d+)(?P<format>\.json)?$", article_view),
-        (r"^/(?P<database>[^/]+)/-/derivatives/(?P<article_id>\d+)\.json$", derivatives_view),
+        (r"^/(?P<database>[^/]+)/-/derivatives/(?P<article_id>\d+)(?P<format>\.json)?$", derivatives_view),
         (r"^/-/provenance/(?P<filename>[A-Za-z0-9_-]+\.(?:css|js|svg|png))$", static_view),
     ]
 
@@ -669,7 +671,7 @@ def article_path(datasette: Any, database: str, article_id: Any) -> str:
 
 
 def derivatives_path(datasette: Any, database: str, article_id: Any) -> str:
-    return f"{datasette.urls.database(database)}/-/derivatives/{int(article_id)}.json"
+    return f"{datasette.urls.database(database)}/-/derivatives/{int(article_id)}"
 
 
 def row_path(datasette: Any, database: str, table: str, pk: Any) -> str:
@@ -867,18 +869,42 @@ async def article_view(request: Any, datasette: Any) -> Response:
 
 
 async def derivatives_view(request: Any, datasette: Any) -> Response:
-    """`provenance trace --derivatives --json` for a stored article: every later claim derived from it, all hops."""
-    db, _ = await _database(datasette, request, "articles")
-    article_id = int(request.url_vars["article_id"])
-    found = await read(db, article_derivatives, article_id)
-    if found is None:
-        return _json_response(datasette, {"ok": False, "error": f"Article {article_id} not found"}, status=404)
-    return _json_response(datasette, found.as_json())
+    """`provenance trace --derivatives` for a stored article, as a page and as its JSON: every later
+    claim derived from it, all hops, under its article, newest last."""
+    return await _report_page(
+        request, datasette, table="articles", noun="article", build=derivatives_report, path=derivatives_path,
+        to_json=lambda report, request, database, article_id, page: report["found"].as_json(),
+        template=TEMPLATE_DERIVATIVES, view_name="provenance_derivatives",
+    )
 
 
-def article_derivatives(db: Database, article_id: int) -> trace.Derivatives | None:
+def derivatives_report(db: Database, article_id: int) -> dict | None:
+    """The derivatives page: the article, then each later article and the claims it took, each with
+    the claim it was taken from and what changed; None if there is no such article."""
     row = next(db.query(ARTICLE_SQL, {"article_id": article_id}), None)
-    return trace.derivatives(db, row["url"]) if row else None
+    if row is None:
+        return None
+    found = trace.derivatives(db, row["url"])
+    ids = {r["url"]: r["id"] for r in db.query(
+        "select id, url from articles where url in (select value from json_each(?))",
+        [json.dumps(sorted({d.article_url for d in found.derivatives}))],
+    )}
+    articles: list[dict] = []
+    for d in found.derivatives:
+        if not articles or articles[-1]["url"] != d.article_url:
+            articles.append({"url": d.article_url, "id": ids.get(d.article_url), "site_name": d.site_name,
+                             "when": when(d.published), "claims": []})
+        articles[-1]["claims"].append({
+            "claim_id": d.claim_id, "text": d.text, "hops": d.hops,
+            "derived_from": [{**asdict(s), "distortions": _normalize(s.distortions)} for s in d.derived_from],
+        })
+    changed = [x["kind"] for d in found.derivatives for s in d.derived_from for x in s.distortions]
+    return {
+        "article": {**dict(row), "when": when(row["published"])},
+        "found": found,
+        "articles": articles,
+        "tally": [distortion(kind, f"{changed.count(kind)}") for kind in sorted(set(changed))],
+    }
 
 
 def _link_helpers(datasette: Any, database: str) -> dict:

@@ -748,16 +748,29 @@ def test_serve_refuses_missing_empty_and_foreign_databases(tmp_path, datasette_a
 WIRE_URL = "http://www.meridianwire.example/world/2025/03/04/kestria-sends-more-troops-to-morvania"
 
 
-async def test_article_and_chain_pages_link_the_derivatives_json(ds, provenance_db, blog_claim):
+async def test_article_and_chain_pages_link_the_derivatives_page_and_its_json(ds, provenance_db, blog_claim):
     wire = rows(provenance_db, "select id from articles where url = ?", [WIRE_URL])[0]["id"]
     page = (await ds.client.get(f"/provenance/-/article/{wire}")).text
-    assert f'href="/provenance/-/derivatives/{wire}.json"' in page
+    assert f'href="/provenance/-/derivatives/{wire}"' in page
     blog = rows(provenance_db, "select article_id from claims where id = ?", [blog_claim])[0]["article_id"]
-    assert f'href="/provenance/-/derivatives/{blog}.json"' in (await ds.client.get(f"/provenance/-/claim/{blog_claim}")).text
+    assert f'href="/provenance/-/derivatives/{blog}"' in (await ds.client.get(f"/provenance/-/claim/{blog_claim}")).text
     response = await ds.client.get(f"/provenance/-/derivatives/{wire}.json")
     assert response.status_code == 200
     body = response.json()
     assert body == trace.derivatives(sqlite_utils.Database(provenance_db), WIRE_URL).as_json()
     assert BLOG_URL in {d["article_url"] for d in body["derivatives"]}
+    html = await ds.client.get(f"/provenance/-/derivatives/{wire}")
+    assert html.status_code == 200
+    text = html.text
+    # Every derived claim is listed, under its article, linked to its chain page; the blog's changed number shows both sides.
+    assert all(f'href="/provenance/-/claim/{d["claim_id"]}"' in text for d in body["derivatives"])
+    assert f'{len(body["derivatives"])} derived claims in {len({d["article_url"] for d in body["derivatives"]})} later articles' in text
+    assert f'href="/provenance/-/derivatives/{wire}.json"' in text
+    # From the Joint Staff's statement, the blog's 5,000 (read in PulseBriefs' 3,000) shows both sides, under the blog.
+    statement = rows(provenance_db, "select id from articles where url like 'http://www.jointstaff-aurenia.example/press/%'")[0]["id"]
+    text = (await ds.client.get(f"/provenance/-/derivatives/{statement}")).text
+    blog_at = text.index(f'href="/provenance/-/article/{blog}"')
+    assert '<span class="pv-old">approximately 3,000</span> → <span class="pv-new">5,000</span>' in text[blog_at:]
+    assert (await ds.client.get("/provenance/-/derivatives/99999")).status_code == 404
     missing = await ds.client.get("/provenance/-/derivatives/99999.json")
     assert missing.status_code == 404 and missing.json() == {"ok": False, "error": "Article 99999 not found"}
