@@ -1,8 +1,10 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
-from provenance import fetch, outlets, pipeline, store
+from provenance import fetch, match, outlets, pipeline, store
 from provenance.fetch import FetchSettings, Page
 
 OUTLETS = outlets.load()
@@ -200,3 +202,19 @@ def test_a_cited_article_crawled_later_becomes_the_origin_of_an_already_matched_
     assert list(db.query(origins)) == [{"url": site.url("/trial"), "basis": "text"}]
     pipeline.crawl(db, [site.url("/study")], outlets=OUTLETS, depth=0, settings=LOCAL)
     assert list(db.query(origins)) == [{"url": site.url("/study"), "basis": "citation"}, {"url": site.url("/trial"), "basis": "text"}]
+
+
+def test_rank_reads_no_origins_so_the_second_pass_keeps_first_pass_scores(provenance_db):
+    # match_pending does not rank again a claim whose view the first pass changed only in what it
+    # and its candidates were matched to: that holds while rank reads none of it.
+    db = Database(provenance_db)
+    settings = pipeline.matching(OUTLETS)
+    compared = 0
+    for view in store.claim_views(db, [r["id"] for r in db.query("select id from claims")]):
+        candidates = store.claim_views(db, store.candidate_ids(db, view))
+        ranked = match.rank(view, candidates, settings, floor=settings.carrier_floor)
+        blank = [replace(c, origin_claims=frozenset()) for c in candidates]
+        again = match.rank(replace(view, origin_claims=frozenset()), blank, settings, floor=settings.carrier_floor)
+        assert [(score, c.claim_id) for score, c in again] == [(score, c.claim_id) for score, c in ranked]
+        compared += any(c.origin_claims for _, c in ranked)
+    assert compared > 20
