@@ -193,7 +193,8 @@ def main() -> None:
         print(f"\nN = {n:,}: {got.articles:,} articles, {got.claims:,} claims stored of {pages:,} pages")
         print(f"  trafilatura.extract alone  {ex_wall:7.1f} s wall {ex_cpu:7.1f} s CPU  ({pages / ex_wall:.1f} pages/s)")
         print(f"  ingest with matching       {got.seconds:7.1f} s wall {got.cpu_seconds:7.1f} s CPU  ({pages / got.seconds:.1f} pages/s); "
-              f"matching {got.match_seconds:.1f} s wall ({got.match_seconds / got.seconds:.0%})")
+              f"matching {got.match_seconds:.1f} s wall ({got.match_seconds / got.seconds:.0%}), "
+              f"{got.match_cpu_seconds:.1f} s CPU ({got.match_cpu_seconds / got.cpu_seconds:.0%})")
         print(f"  throughput ratio ingest/extract: with matching {ex_wall / got.seconds:.2f} wall, {ex_cpu / got.cpu_seconds:.2f} CPU; "
               f"without matching {ex_wall / bare:.2f} wall, {ex_cpu / bare_cpu:.2f} CPU  (target >= 0.5)")
         print(f"  database {got.db_bytes / 1e6:.1f} MB, {got.db_bytes / max(1, got.articles) / 1024:.1f} KiB an article; "
