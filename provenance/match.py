@@ -505,5 +505,6 @@ def bands(text: str) -> list[int]:
 
 
 def search_terms(text: str, limit: int = 12) -> list[str]:
-    """The words worth a full-text search: content words and numbers, longest first."""
-    return sorted(_words(content(text)), key=len, reverse=True)[:limit]
+    """The words worth a full-text search: content words and numbers, longest first (then
+    alphabetical: a set's order changes from one process to the next, and so would the search)."""
+    return sorted(_words(content(text)), key=lambda w: (-len(w), w))[:limit]

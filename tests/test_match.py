@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 
 from provenance import claims, outlets
@@ -186,3 +190,14 @@ def test_among_cited_articles_the_one_the_article_rewrites_is_where_a_shared_cla
     assert match(view(blog, cited_articles=cites_both), [orbis, pulse])[0].origin_claim_id == 2  # the closer wording
     rewrites_pulse = match(view(blog, cited_articles=cites_both, favoured_article=4), [orbis, pulse])
     assert [(m.origin_claim_id, m.basis) for m in rewrites_pulse] == [(3, "citation"), (2, "text")]
+
+
+def test_search_terms_are_the_same_in_every_process():
+    text = "Kestria sent about 3,000 more troops to Morvania in January and February to replace losses in the war"
+    script = f"from provenance.match import search_terms; print(search_terms({text!r}, 6))"
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert outputs == {"['february', 'morvania', 'january', 'kestria', 'replace', 'losses']\n"}
