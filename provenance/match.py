@@ -242,10 +242,13 @@ def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, s
     score = 0.35 * token_set + 0.25 * overlap + 0.25 * jaccard + 0.15 * names
     # Shared figures confirm a match that the words already suggest; small numbers ("three
     # clinics") are too common to count, and a figure alone does not make two statements one.
-    values_a = {q.value for q in derived.quantities if q.value >= 10}
-    values_b = {q.value for q in origin.quantities if q.value >= 10}
-    if values_a and values_b and score >= 0.40:
-        score += 0.08 if values_a & values_b else -0.02
+    figures_a = [q for q in derived.quantities if q.value >= 10]
+    figures_b = [q for q in origin.quantities if q.value >= 10]
+    values_b = {q.value for q in figures_b}
+    if figures_a and figures_b and score >= 0.40:
+        # The same number in other units is another figure: "100%" is not "$100".
+        shared = any(a.value == b.value and (a.unit is None or b.unit is None or a.unit == b.unit) for a in figures_a for b in figures_b)
+        score += 0.08 if shared else -0.02
     # A rewrite rarely adds facts: figures about things the candidate never counts suggest the
     # claim is the fuller, original statement, not a copy of this one.
     keys_b = {_key(q) for q in origin.quantities}

@@ -201,3 +201,13 @@ def test_search_terms_are_the_same_in_every_process():
         for seed in ("1", "2", "3", "4")
     }
     assert outputs == {"['february', 'morvania', 'january', 'kestria', 'replace', 'losses']\n"}
+
+
+def test_the_same_number_in_another_unit_is_not_a_shared_figure():
+    def claim(claim_id, text, unit):
+        return ClaimView(claim_id, claim_id, text, "2025-01-02", (claims.Quantity(100.0, unit, None, "100", None),))
+    derived = claim(1, "The council said rents in the old town rose by 100 over the last year.", "%")
+    def origin(unit):
+        return claim(2, "Rents in the old town went up by 100 last year, the council's report shows.", unit)
+    assert similarity(derived, origin("%")) - similarity(derived, origin("USD")) == pytest.approx(0.10)
+    assert similarity(derived, origin(None)) == similarity(derived, origin("%"))  # a bare count may be either
