@@ -881,10 +881,11 @@ class FullText:
         self.db = db
         self._counts: dict[str, int] = {}
         self._postings: dict[str, _Postings] = {}
-        # The averages record of FTS5 (rowid 1 of its data table): rows, then tokens of each column.
+        # The averages record of FTS5 (rowid 1 of its data table): rows, then tokens of each column;
+        # empty until the first claim is stored.
         record = db.execute("select block from claims_fts_data where id = 1").fetchone()
-        values = _varints(record[0]) if record else [0, 0]
-        self._rows, tokens = values[0], sum(values[1:])
+        values = _varints(record[0]) if record else []
+        self._rows, tokens = (values[0], sum(values[1:])) if values else (0, 0)
         self._average_length = float(tokens) / float(self._rows) if self._rows else 0.0
         articles = db.execute(f"select id, coalesce(version, -1), {_WHEN} from articles a").fetchall()
         # Publication times by rank: a window is then a range of ranks, and a comparison of ranks

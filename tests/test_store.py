@@ -142,3 +142,8 @@ def test_a_runs_full_text_index_ranks_as_the_fts5_query_does(provenance_db):
             assert store.full_text_ids(db, view.text, limit=8, article_id=view.article_id, index=index, **window) == expected
             compared += len(expected) > 1
     assert compared > 100
+
+
+def test_a_full_text_index_of_a_database_without_claims_finds_nothing(db):
+    # FTS5 keeps an empty totals record until the first claim: a run over articles without a claim.
+    assert store.FullText(db).ranked(["troops"], limit=5, article_id=None, before=None, after=None) == []
