@@ -399,6 +399,18 @@ def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
 # --- choosing the origin --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Likeness:
+    """A candidate scored on what does not change while an ingest matches: its words, the claim's
+    citations, the full-text rank. The bonus for the article the claim's siblings came from, which
+    matching itself changes, is added by `ordered`."""
+
+    score: float
+    lead: float  # lead_cover
+    rarity: float  # rare_cover
+    candidate: ClaimView
+
+
 def rank(
     claim: ClaimView,
     candidates: Iterable[ClaimView],
@@ -409,7 +421,20 @@ def rank(
 ) -> list[tuple[float, ClaimView]]:
     """Candidates scored, best first. Bonuses for citations and for the article the claim's siblings
     came from order close candidates, but never lift a candidate whose words alone fall short."""
-    scored = []
+    return ordered(claim, likeness(claim, candidates, settings, floor=floor, text_rank=text_rank), settings)
+
+
+def likeness(
+    claim: ClaimView,
+    candidates: Iterable[ClaimView],
+    settings: MatchSettings = MatchSettings(),
+    *,
+    floor: float | None = None,
+    text_rank: dict[int, int] | None = None,
+) -> list[Likeness]:
+    """The candidates at `floor` or above (the threshold by default), each with its score before
+    the favoured article's bonus (see `rank`)."""
+    found = []
     candidates = [c for c in candidates if c.claim_id != claim.claim_id]
     weights = term_weights(claim, candidates, settings.places)
     for candidate in candidates:
@@ -426,13 +451,22 @@ def rank(
             score = min(1.0, score + settings.full_text_weight / (1 + text_rank[candidate.claim_id]))
         if score < (settings.threshold if floor is None else floor):
             continue
-        if candidate.article_id == claim.favoured_article and score >= settings.threshold:
+        found.append(Likeness(score, lead_cover(claim, candidate), rarity, candidate))
+    return found
+
+
+def ordered(claim: ClaimView, scored: Iterable[Likeness], settings: MatchSettings = MatchSettings()) -> list[tuple[float, ClaimView]]:
+    """`likeness`'s candidates with the favoured article's bonus, best first (see `rank`)."""
+    listed = []
+    for s in scored:
+        score = s.score
+        if s.candidate.article_id == claim.favoured_article and score >= settings.threshold:
             score = min(1.0, score + settings.affinity_bonus)
-        order = score + settings.lead_weight * lead_cover(claim, candidate) + settings.rarity_weight * rarity
-        scored.append((round(score, 4), round(order, 4), candidate))
+        order = score + settings.lead_weight * s.lead + settings.rarity_weight * s.rarity
+        listed.append((round(score, 4), round(order, 4), s.candidate))
     # The lead and the rare words only order near-ties; the score kept (and held against thresholds) is the likeness.
-    scored.sort(key=lambda s: (-s[1], s[2].published or "", s[2].claim_id or 0))
-    return [(score, candidate) for score, _, candidate in scored]
+    listed.sort(key=lambda s: (-s[1], s[2].published or "", s[2].claim_id or 0))
+    return [(score, candidate) for score, _, candidate in listed]
 
 
 def match(claim: ClaimView, candidates: Iterable[ClaimView], settings: MatchSettings = MatchSettings()) -> list[Match]:

@@ -363,12 +363,13 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
     # it is a derivative at all) is only known once each has been matched once. The candidates
     # themselves do not change between passes: looked up once.
     candidate_ids: dict[int, list[int]] = {}
-    # What the first pass ranked and wrote for each claim. rank reads neither a claim's origins nor
-    # its candidates' (tests/test_pipeline.py holds it to that): a view the first pass changed only
-    # in its origins keeps its scores, and choose, which reads the candidates' origins (a cited
-    # carrier restates the best match), runs again on them as they are now. A claim whose article
-    # now has a favoured origin is ranked again (two thirds of the claims of benchmarks/corpus.py's first ingest).
-    first: dict[int, tuple[match_stage.ClaimView, list[tuple[float, match_stage.ClaimView]], _Rows]] = {}
+    # What the first pass scored and wrote for each claim. `likeness` reads neither a claim's origins
+    # nor its favoured article nor its candidates' origins (tests/test_pipeline.py holds it to that):
+    # a view the first pass changed only in those keeps its scores, `ordered` adds the favoured
+    # article's bonus anew, and choose, which reads the candidates' origins (a cited carrier
+    # restates the best match), runs again on them as they are now. Two thirds of the claims of
+    # benchmarks/corpus.py's first ingest gain a favoured article in the first pass.
+    first: dict[int, tuple[match_stage.ClaimView, list[match_stage.Likeness], _Rows]] = {}
     for final in (False, True):
         derivative: dict[int, bool] = {}
         views = {v.claim_id: v for v in store.claim_views(db, list(affected))}  # one read a claim a pass
@@ -380,18 +381,19 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
 
         for view in list(views.values()):
             kept = first.get(view.claim_id) if final else None
-            if kept is not None and replace(kept[0], origin_claims=view.origin_claims) == view:
-                now = {c.claim_id: c for c in viewed([c.claim_id for _, c in kept[1]])}
-                ranked = [(score, now.get(c.claim_id, c)) for score, c in kept[1]]
+            if kept is not None and replace(kept[0], origin_claims=view.origin_claims, favoured_article=view.favoured_article) == view:
+                now = {c.claim_id: c for c in viewed([s.candidate.claim_id for s in kept[1]])}
+                scored = [replace(s, candidate=now.get(s.candidate.claim_id, s.candidate)) for s in kept[1]]
             else:
                 if view.claim_id not in candidate_ids:
                     candidate_ids[view.claim_id] = store.candidate_ids(db, view, earlier=True, index=index)
-                ranked = match_stage.rank(view, viewed(candidate_ids[view.claim_id]), settings, floor=settings.carrier_floor)
+                scored = match_stage.likeness(view, viewed(candidate_ids[view.claim_id]), settings, floor=settings.carrier_floor)
+            ranked = match_stage.ordered(view, scored, settings)
             found = match_stage.choose(view, ranked, settings)
             listed = [(score, c) for score, c in ranked if score >= settings.threshold][: settings.top]
             rows = (found, [(score, c.claim_id) for score, c in listed])
             if not final:
-                first[view.claim_id] = (view, ranked, rows)
+                first[view.claim_id] = (view, scored, rows)
             if view.article_id not in derivative:
                 derivative[view.article_id] = final and store.is_derivative(db, view.article_id)
             unsupported = (

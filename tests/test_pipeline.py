@@ -204,9 +204,10 @@ def test_a_cited_article_crawled_later_becomes_the_origin_of_an_already_matched_
     assert list(db.query(origins)) == [{"url": site.url("/study"), "basis": "citation"}, {"url": site.url("/trial"), "basis": "text"}]
 
 
-def test_rank_reads_no_origins_so_the_second_pass_keeps_first_pass_scores(provenance_db):
-    # match_pending does not rank again a claim whose view the first pass changed only in what it
-    # and its candidates were matched to: that holds while rank reads none of it.
+def test_likeness_reads_no_origins_nor_favoured_article_so_the_second_pass_keeps_first_pass_scores(provenance_db):
+    # match_pending does not score again a claim whose view the first pass changed only in what it
+    # and its candidates were matched to and in the article it mostly rewrites: that holds while
+    # likeness reads none of it, and ordered then gives rank's list.
     db = Database(provenance_db)
     settings = pipeline.matching(OUTLETS)
     compared = 0
@@ -214,7 +215,8 @@ def test_rank_reads_no_origins_so_the_second_pass_keeps_first_pass_scores(proven
         candidates = store.claim_views(db, store.candidate_ids(db, view))
         ranked = match.rank(view, candidates, settings, floor=settings.carrier_floor)
         blank = [replace(c, origin_claims=frozenset()) for c in candidates]
-        again = match.rank(replace(view, origin_claims=frozenset()), blank, settings, floor=settings.carrier_floor)
+        scored = match.likeness(replace(view, origin_claims=frozenset(), favoured_article=None), blank, settings, floor=settings.carrier_floor)
+        again = match.ordered(view, scored, settings)
         assert [(score, c.claim_id) for score, c in again] == [(score, c.claim_id) for score, c in ranked]
-        compared += any(c.origin_claims for _, c in ranked)
+        compared += any(c.origin_claims for _, c in ranked) or view.favoured_article is not None
     assert compared > 20
