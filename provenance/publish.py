@@ -898,12 +898,11 @@ def derivatives_report(db: Database, article_id: int) -> dict | None:
             "claim_id": d.claim_id, "text": d.text, "hops": d.hops,
             "derived_from": [{**asdict(s), "distortions": _normalize(s.distortions)} for s in d.derived_from],
         })
-    changed = [x["kind"] for d in found.derivatives for s in d.derived_from for x in s.distortions]
     return {
         "article": {**dict(row), "when": when(row["published"])},
         "found": found,
         "articles": articles,
-        "tally": [distortion(kind, f"{changed.count(kind)}") for kind in sorted(set(changed))],
+        "tally": [(distortion(kind, ""), n) for kind, n in found.distortion_counts().items()],
     }
 
 

@@ -272,6 +272,11 @@ class Derivatives:
     published: str | None
     derivatives: list[Derivative]  # newest last
 
+    def distortion_counts(self) -> dict[str, int]:
+        """How often each kind of distortion occurs on the way to the derivatives, by kind."""
+        changed = [x["kind"] for d in self.derivatives for s in d.derived_from for x in s.distortions]
+        return {kind: changed.count(kind) for kind in sorted(set(changed))}
+
     def as_json(self) -> dict:
         return {
             "query": self.query,
@@ -337,9 +342,8 @@ def render_derivatives(answer: Derivatives) -> str:
         for s in d.derived_from:
             lines.append(f"      from {s.article_url}: {s.text}")
             lines.append(f"      ({s.relation}, score {s.score:.2f}; {_changes(s.distortions)})")
-    changed = [x["kind"] for d in answer.derivatives for s in d.derived_from for x in s.distortions]
     articles = len({d.article_url for d in answer.derivatives})
-    tally = ", ".join(f"{kind} {changed.count(kind)}" for kind in sorted(set(changed))) or "none"
+    tally = ", ".join(f"{kind} {n}" for kind, n in answer.distortion_counts().items()) or "none"
     lines.append(f"\n{len(answer.derivatives)} derived claims in {articles} later articles; distortions: {tally}")
     return "\n".join(lines)
 

@@ -145,10 +145,10 @@ def watch(
     if every <= timedelta(0):
         raise ProvenanceError("--every must be longer than 0 seconds")
     beat = {"at": _now()}
+    beating = heartbeating(db, token, progress)
 
     def guarded(event: pipeline.Event) -> None:
-        progress(event)
-        _heartbeat(db, token, beat)
+        beating(event)
         if stop.is_set():
             raise _Stopped
 
