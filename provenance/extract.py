@@ -92,13 +92,24 @@ class Article:
         return self.text.split("\n\n")
 
 
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+
+
+def _trimmed(text: str) -> str:
+    """Without whitespace or control characters at either end, as urlsplit drops the latter: so
+    normalising a result again changes nothing ("\\x1b\\xa0\\x08" is "", not "\\x08" then "")."""
+    while (trimmed := text.strip().strip(_C0_OR_SPACE)) != text:
+        text = trimmed
+    return text
+
+
 def normalize_url(url: str) -> str:
     """One spelling per article: lower-case host, no fragment, no tracking parameters, sorted query."""
-    url = url.strip()
+    url = _trimmed(url)
     try:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            return urlunsplit(parts._replace(fragment="")).strip()  # "x #top" -> "x", not "x "
+            return _trimmed(urlunsplit(parts._replace(fragment="")))  # "x #top" -> "x", not "x "
         query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)))
         url = urlunsplit(parts._replace(query=query, fragment=""))
         normalized = urlsplit((courlan.normalize_url(url) or url).split("#", 1)[0])

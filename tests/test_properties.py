@@ -83,6 +83,7 @@ def test_normalize_url_drops_fragments_and_tracking_and_lowercases_the_host(url)
 @example("https://exa mple.com/")
 @example(" \t")
 @example("0 #")
+@example("\x1b\xa0\x08")
 @settings(max_examples=300)
 def test_normalize_url_takes_any_text_without_raising_and_is_idempotent_on_it(text):
     once = normalize_url(text)
