@@ -398,6 +398,7 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
                 derivative[view.article_id] = final and store.is_derivative(db, view.article_id)
             unsupported = (
                 not found and view.source is None and derivative[view.article_id] and match_stage.is_checkable(view.text, view.quantities)
+                and not store.source_follows(db, view.claim_id)
             )
             if kept is None or unsupported or rows != kept[2]:  # else the first pass wrote these very rows
                 store.save_matches(db, view.claim_id, found, listed, unsupported)

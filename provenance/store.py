@@ -1131,6 +1131,18 @@ def count_matches_touching(db: Database, claim_ids: list[int]) -> int:
     )["n"]
 
 
+def source_follows(db: Database, claim_id: int) -> bool:
+    """Does the next sentence of the claim's paragraph name a source of its own? Then the claim is
+    a lead-in the writer backs at once ("Evidence of heavy losses mounts. Dalsavin said last week
+    that ..."), not a fact stated with no source."""
+    return bool(next(db.query(
+        "select 1 from claims c join claims n on n.article_id = c.article_id and n.version = c.version "
+        "and n.seq = c.seq + 1 and n.paragraph = c.paragraph "
+        "join attributions t on t.claim_id = n.id and t.method != 'article' where c.id = ? limit 1",
+        [claim_id],
+    ), None))
+
+
 def is_unsupported(db: Database, claim_id: int) -> bool:
     return bool(next(db.query("select 1 from claim_matches where claim_id = ? and origin_claim_id is null", [claim_id]), None))
 

@@ -5,6 +5,7 @@ import pytest
 from sqlite_utils import Database
 
 from provenance import fetch, match, outlets, pipeline, store
+from provenance.demo import sample_web
 from provenance.fetch import FetchSettings, Page
 
 OUTLETS = outlets.load()
@@ -220,3 +221,29 @@ def test_likeness_reads_no_origins_nor_favoured_article_so_the_second_pass_keeps
         assert [(score, c.claim_id) for score, c in again] == [(score, c.claim_id) for score, c in ranked]
         compared += any(c.origin_claims for _, c in ranked) or view.favoured_article is not None
     assert compared > 20
+
+
+
+def test_a_derivative_fact_with_no_source_is_unsupported_unless_the_next_sentence_names_one(db, tmp_path):
+    # Two sites on their own host names (a declared origin on the article's own site is no origin).
+    copied = [
+        "Heavy rain flooded 120 homes in the Telford valley overnight, the county council said on Monday morning.",
+        "The council opened two emergency shelters at Telford and Ashby schools for families forced out of their homes.",
+    ]
+    pages = {
+        "www.council.example/news/flood.html": article_page("Council", "2025-01-01T09:00:00Z", copied),
+        "www.roundup.example/news/flood.html": article_page("Round-up", "2025-01-02T09:00:00Z", [
+            *copied,
+            "Evidence of lasting harm to Ashcombe's old stone bridge is mounting. Mayor Ruth Penrose said on Monday that it may have to be rebuilt.",
+            "It is the third such disaster for Ashcombe in two years. Volunteers will clear debris from the square over the weekend.",
+            "Original Source: council.example",
+        ]),
+    }
+    for name, html in pages.items():
+        (tmp_path / name).parent.mkdir(parents=True)
+        (tmp_path / name).write_bytes(html)
+    with sample_web(tmp_path) as web:
+        pipeline.crawl(db, list(web.pages), outlets=OUTLETS, depth=0, settings=replace(LOCAL, proxy=web.proxy_url))
+    unsupported = [r["text"] for r in db.query(
+        "select c.text from claim_matches m join claims c on c.id = m.claim_id where m.origin_claim_id is null order by c.seq")]
+    assert unsupported == ["It is the third such disaster for Ashcombe in two years."]

@@ -210,9 +210,6 @@ async def test_canned_queries_filter_by_their_parameters(ds):
     assert sources and {r["source"] for r in sources} == {"PulseBriefs"}
     kinds = (await ds.client.get("/provenance/distortions_by_kind.json?_shape=objects&kind=number_changed")).json()["rows"]
     assert kinds and {r["kind"] for r in kinds} == {"number_changed"}
-    # an "unsupported" claim has no earlier claim: listed all the same, its origin columns empty
-    unsupported = (await ds.client.get("/provenance/distortions_by_kind.json?_shape=objects&kind=unsupported")).json()["rows"]
-    assert unsupported and all(r["origin_claim_id"] is None and r["origin_claim"] is None for r in unsupported)
     mine = (await ds.client.get(f"/provenance/unsourced_claims.json?_shape=objects&url={BLOG_URL}")).json()["rows"]
     assert mine and {r["article_url"] for r in mine} == {BLOG_URL}
 
@@ -358,17 +355,25 @@ async def test_claim_page_lists_the_other_candidate_origins(ds, provenance_db, b
     assert listed_ids == sorted(others)
 
 
-async def test_claim_page_marks_an_unsupported_claim(ds, provenance_db):
-    unsupported = rows(provenance_db, "select m.claim_id, m.distortions from claim_matches m where m.origin_claim_id is null order by m.claim_id")
-    assert unsupported, "the demo database has no unsupported claim"
+async def test_claim_page_marks_an_unsupported_claim(harbour_db):
+    unsupported = rows(harbour_db, "select m.claim_id, m.distortions from claim_matches m where m.origin_claim_id is null order by m.claim_id")
+    assert unsupported, "the harbour web has no unsupported claim"
     claim_id = unsupported[0]["claim_id"]
     detail = json.loads(unsupported[0]["distortions"])[0]["detail"]
+    ds = datasette(harbour_db)
     page = (await ds.client.get(f"/provenance/-/claim/{claim_id}")).text
     assert '<span class="pv-badge pv-d-unsupported">unsupported</span>' in page
     assert str(escape(detail)) in page
-    assert len(hop_cards(page)) == len(traced(provenance_db, claim_id))
+    assert len(hop_cards(page)) == len(traced(harbour_db, claim_id))
     body = (await ds.client.get(f"/provenance/-/claim/{claim_id}.json")).json()
     assert body["unsupported"] == {"kind": "unsupported", "detail": detail}
+
+
+async def test_distortions_by_kind_lists_an_unsupported_claim_with_no_origin(harbour_db):
+    """An "unsupported" claim has no earlier claim: listed all the same, its origin columns empty."""
+    ds = datasette(harbour_db)
+    unsupported = (await ds.client.get("/provenance/distortions_by_kind.json?_shape=objects&kind=unsupported")).json()["rows"]
+    assert unsupported and all(r["origin_claim_id"] is None and r["origin_claim"] is None for r in unsupported)
 
 
 async def test_claim_json_follows_the_trace_contract(ds, provenance_db, blog_claim):
