@@ -13,6 +13,7 @@ import json
 import math
 import re
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -861,6 +862,24 @@ class _Postings:
     articles: np.ndarray
     current: np.ndarray  # the claim belongs to its article's current version
 
+    @property
+    def size(self) -> int:
+        """Bytes kept for it in a FullText's cache."""
+        return _POSTINGS_OBJECTS + self.claims.nbytes + self.weights.nbytes + self.articles.nbytes + self.current.nbytes
+
+
+# The Python objects of a kept list, whatever its length: four array headers, the dataclass, the term
+# and its slot in the cache (680 bytes on CPython 3.11, numpy 2). Most terms are in a claim or two:
+# in a whole run's cache at 2,000 articles (21k terms) the objects took 14 MiB, the arrays 8.4 MiB.
+_POSTINGS_OBJECTS = 700
+
+# The posting lists a FullText keeps, in bytes. A whole run's grow with the database (the arrays
+# with its claims, the objects with its vocabulary): 22.5 MiB at 2,000 articles (29k claims), so,
+# growing at most in proportion, under 128 MiB below some 10,000 articles: the benchmarks' runs
+# still read each term once, and a larger run reads its least recently used terms again instead
+# of keeping every list until it ends.
+POSTINGS_MAX_BYTES = 128 * 1024 * 1024
+
 
 class FullText:
     """claims_fts for one matching run, in which no claim is written: each term's rows are read
@@ -868,12 +887,16 @@ class FullText:
     `ranked` gives full_text_ids' query's list, scores equal to the last bit and ties in claim order.
     FTS5 scored every row sharing a term with the claim, one by one, for every claim: 1,500 rows a
     claim at 15k claims, a number that grows with the database (see benchmarks/README.md). Articles
-    stored by another process after the index was opened are left out: they are pending for the next run."""
+    stored by another process after the index was opened are left out: they are pending for the next run.
+    `max_bytes`: the posting lists kept, least recently used evicted first; an evicted term is read again."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, max_bytes: int = POSTINGS_MAX_BYTES) -> None:
         self.db = db
+        # A count is one int a term, and a run's terms are bounded by the vocabulary: left unbounded.
         self._counts: dict[str, int] = {}
-        self._postings: dict[str, _Postings] = {}
+        self._postings: OrderedDict[str, _Postings] = OrderedDict()  # least recently used first
+        self._max_bytes = max_bytes
+        self._cached_bytes = 0
         # The averages record of FTS5 (rowid 1 of its data table): rows, then tokens of each column;
         # empty until the first claim is stored.
         record = db.execute("select block from claims_fts_data where id = 1").fetchone()
@@ -892,6 +915,11 @@ class FullText:
             self._versions[article] = version
             self._ranks[article] = rank.get(when, -1)
         db.execute("create virtual table if not exists temp.claims_fts_instances using fts5vocab(main, 'claims_fts', 'instance')")
+
+    @property
+    def cached_bytes(self) -> int:
+        """The bytes of the posting lists kept, at most `max_bytes`."""
+        return self._cached_bytes
 
     def counts(self, terms: list[str]) -> dict[str, int]:
         """_term_counts, each term counted once a run."""
@@ -925,31 +953,39 @@ class FullText:
         return claims[kept][order].tolist()
 
     def _read(self, term: str) -> _Postings:
-        if term not in self._postings:
-            rows = self.db.execute(
-                "select i.doc, count(*), d.sz, coalesce(c.article_id, 0), coalesce(c.version, -2) from temp.claims_fts_instances i "
-                "join claims_fts_docsize d on d.id = i.doc left join claims c on c.id = i.doc "
-                "where i.term = ? group by i.doc order by i.doc",
-                [term],
-            ).fetchall()
-            # Every row holding the term counts towards its rarity, as in FTS5, current or not.
-            idf = math.log((self._rows - len(rows) + 0.5) / (len(rows) + 0.5))
-            if idf <= 0.0:
-                idf = 1e-6
-            frequency = np.array([r[1] for r in rows], dtype=np.float64)
-            length = np.array([_varints(r[2])[0] for r in rows], dtype=np.float64)
-            # Operation for operation as fts5Bm25Function, so each part rounds as it does there.
-            weights = idf * ((frequency * (_BM25_K1 + 1.0)) / (frequency + _BM25_K1 * (1 - _BM25_B + _BM25_B * length / self._average_length)))
-            # An article stored after the run began is outside the arrays: read as article 0, which is none.
-            articles = np.array([r[3] if r[3] < len(self._versions) else 0 for r in rows], dtype=np.int64)
-            versions = np.array([r[4] for r in rows], dtype=np.int64)
-            self._postings[term] = _Postings(
-                claims=np.array([r[0] for r in rows], dtype=np.int64),
-                weights=weights,
-                articles=articles,
-                current=self._versions[articles] == versions,
-            )
-        return self._postings[term]
+        kept = self._postings.get(term)
+        if kept is not None:
+            self._postings.move_to_end(term)
+            return kept
+        rows = self.db.execute(
+            "select i.doc, count(*), d.sz, coalesce(c.article_id, 0), coalesce(c.version, -2) from temp.claims_fts_instances i "
+            "join claims_fts_docsize d on d.id = i.doc left join claims c on c.id = i.doc "
+            "where i.term = ? group by i.doc order by i.doc",
+            [term],
+        ).fetchall()
+        # Every row holding the term counts towards its rarity, as in FTS5, current or not.
+        idf = math.log((self._rows - len(rows) + 0.5) / (len(rows) + 0.5))
+        if idf <= 0.0:
+            idf = 1e-6
+        frequency = np.array([r[1] for r in rows], dtype=np.float64)
+        length = np.array([_varints(r[2])[0] for r in rows], dtype=np.float64)
+        # Operation for operation as fts5Bm25Function, so each part rounds as it does there.
+        weights = idf * ((frequency * (_BM25_K1 + 1.0)) / (frequency + _BM25_K1 * (1 - _BM25_B + _BM25_B * length / self._average_length)))
+        # An article stored after the run began is outside the arrays: read as article 0, which is none.
+        articles = np.array([r[3] if r[3] < len(self._versions) else 0 for r in rows], dtype=np.int64)
+        versions = np.array([r[4] for r in rows], dtype=np.int64)
+        postings = _Postings(
+            claims=np.array([r[0] for r in rows], dtype=np.int64),
+            weights=weights,
+            articles=articles,
+            current=self._versions[articles] == versions,
+        )
+        if postings.size <= self._max_bytes:  # a larger list would evict every other one, to no use
+            self._postings[term] = postings
+            self._cached_bytes += postings.size
+            while self._cached_bytes > self._max_bytes:
+                self._cached_bytes -= self._postings.popitem(last=False)[1].size
+        return postings
 
 
 def _varints(blob: bytes) -> list[int]:

@@ -144,6 +144,22 @@ def test_a_runs_full_text_index_ranks_as_the_fts5_query_does(provenance_db):
     assert compared > 100
 
 
+def test_a_full_text_index_evicting_postings_ranks_as_one_keeping_them_all(provenance_db):
+    # A cap of a fifth of what the searches read evicts and reads again; under a cap of 0 every list
+    # is too large to keep and is returned all the same.
+    db = Database(provenance_db)
+    views = store.claim_views(db, [r["id"] for r in db.query("select id from claims")])
+    searches = [(v, w) for v in views for w in ({"before": v.published}, {"after": v.published}, {})]
+    whole = store.FullText(db)
+    expected = [store.full_text_ids(db, v.text, limit=8, article_id=v.article_id, index=whole, **w) for v, w in searches]
+    assert sum(len(ids) > 1 for ids in expected) > 100
+    for max_bytes in (whole.cached_bytes // 5, 0):
+        index = store.FullText(db, max_bytes=max_bytes)
+        for (view, window), ids in zip(searches, expected):
+            assert store.full_text_ids(db, view.text, limit=8, article_id=view.article_id, index=index, **window) == ids
+            assert index.cached_bytes <= max_bytes
+
+
 def test_a_full_text_index_of_a_database_without_claims_finds_nothing(db):
     # FTS5 keeps an empty totals record until the first claim: a run over articles without a claim.
     assert store.FullText(db).ranked(["troops"], limit=5, article_id=None, before=None, after=None) == []
