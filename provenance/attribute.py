@@ -75,6 +75,7 @@ _VERBS = (
     "emphasises", "emphasizes", "assessed", "assesses", "expects", "expected", "expect", "think", "thinks",
     "thought", "accused", "accuses", "replied", "tweeted", "posted", "countered", "conceded", "cautioned",
     "projected", "projects", "forecast", "forecasts", "calculated", "observed", "pointed out", "points out",
+    "pointed to", "points to",
     "recalled", "recalls", "testified", "announced", "contended", "contends", "agreed", "agrees", "reckons",
     "reckoned", "described", "describes", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
     "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
@@ -799,6 +800,9 @@ def attribute(
             if method != Method.INHERITED:
                 source = register.add(source, role)
                 register.cues[source.name] = f"{register.cues.get(source.name, '')} {found.cue} {found.mention}".lower()
+            else:
+                # Now quoted, and the latest: "The bank now expects ... It also warned that ...".
+                source = register.add(source)
             if organization:
                 organization = register.affiliate(organization)
             if mine:

@@ -76,6 +76,20 @@ def test_aliases_pronouns_and_surnames_resolve_to_the_source_named_first():
     assert per_claim[3][0][3] == "inherited"
 
 
+def test_an_organisation_first_quoted_by_description_is_what_it_refers_to_next():
+    # Named as the actor, quoted as "the bank", then "It also warned": the bank all along.
+    text = ("The Central Bank of Estrava raised its policy rate on Thursday by a quarter point, to 4.5%.\n\n"
+            "The bank now expects inflation to average 3.1% this year. It also warned that growth could slow to 0.8%.\n\n"
+            "The bank also pointed to a tight labour market, with unemployment at 3.9% in April.")
+    _, per_claim, _ = sources(text)
+    assert per_claim == [
+        [],
+        [("Central Bank of Estrava", "organization", "expects", "inherited")],
+        [("Central Bank of Estrava", "organization", "warned", "inherited")],
+        [("Central Bank of Estrava", "organization", "pointed to", "inherited")],
+    ]
+
+
 def test_a_hyperlinked_outlet_is_the_source_and_keeps_the_link():
     text = "Kestria sent 3,000 more troops, as Meridian Wire reported on Tuesday."
     start = text.index("Meridian Wire reported")
