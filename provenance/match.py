@@ -240,12 +240,14 @@ def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, s
     na, nb = _names(a), _names(b)
     names = len(na & nb) / max(1, len(na | nb)) if na or nb else 0.5
     score = 0.35 * token_set + 0.25 * overlap + 0.25 * jaccard + 0.15 * names
-    # Shared figures confirm a match that the words already suggest; small numbers ("three
-    # clinics") are too common to count, and a figure alone does not make two statements one.
+    # Shared figures confirm a match that the words already suggest, down to a fragment of a longer
+    # sentence ("Electricity alone cost 11.2% more" of "..., and by electricity, which cost 11.2
+    # percent more than ..."); small numbers ("three clinics") are too common to count, and a figure
+    # alone does not make two statements one.
     figures_a = [q for q in derived.quantities if q.value >= 10]
     figures_b = [q for q in origin.quantities if q.value >= 10]
     values_b = {q.value for q in figures_b}
-    if figures_a and figures_b and score >= 0.40:
+    if figures_a and figures_b and score >= 0.33:
         # The same number in other units is another figure: "100%" is not "$100".
         shared = any(a.value == b.value and (a.unit is None or b.unit is None or a.unit == b.unit) for a in figures_a for b in figures_b)
         score += 0.08 if shared else -0.02

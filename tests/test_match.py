@@ -211,3 +211,13 @@ def test_the_same_number_in_another_unit_is_not_a_shared_figure():
         return claim(2, "Rents in the old town went up by 100 last year, the council's report shows.", unit)
     assert similarity(derived, origin("%")) - similarity(derived, origin("USD")) == pytest.approx(0.10)
     assert similarity(derived, origin(None)) == similarity(derived, origin("%"))  # a bare count may be either
+
+
+def test_a_shared_figure_lifts_a_fragment_of_a_longer_cited_sentence_over_the_threshold():
+    derived = view("Electricity alone cost 11.2% more than a year earlier.", cited_articles=frozenset({5}))
+    origin = view("The rise was driven mainly by services, where prices rose 4.9 percent, and by electricity, which cost "
+                  "11.2 percent more than in April 2025.", claim_id=2, article_id=5, published="2025-01-01")
+    other = view("The rise was driven mainly by services, where prices rose 4.9 percent, and by electricity, which cost "
+                 "12.6 percent more than in April 2025.", claim_id=3, article_id=5, published="2025-01-01")
+    assert similarity(derived, origin) >= similarity(derived, other) + 0.1
+    assert [m.origin_claim_id for m in match(derived, [other, origin])] == [2]
