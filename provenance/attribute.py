@@ -75,7 +75,7 @@ _VERBS = (
     "emphasises", "emphasizes", "assessed", "assesses", "expects", "expected", "expect", "think", "thinks",
     "thought", "accused", "accuses", "replied", "tweeted", "posted", "countered", "conceded", "cautioned",
     "projected", "projects", "forecast", "forecasts", "calculated", "observed", "pointed out", "points out",
-    "pointed to", "points to",
+    "pointed to", "points to", "proved", "proves", "proven",
     "recalled", "recalls", "testified", "announced", "contended", "contends", "agreed", "agrees", "reckons",
     "reckoned", "described", "describes", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
     "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
@@ -145,6 +145,10 @@ class _Speech:
         return self.verb
 
 
+# "They had asked for €6.8 million": a request, not words anyone is quoted as saying.
+_NOT_SPEECH_AFTER = {"asked": re.compile(r"\s+for\b")}
+
+
 def _speech_verbs(text: str, start: int = 0) -> list[_Speech]:
     """Speech verbs from `start` on, case-sensitive ("States" in "the United States" is no verb)."""
     found = []
@@ -153,6 +157,8 @@ def _speech_verbs(text: str, start: int = 0) -> list[_Speech]:
             continue
         for verb, pattern in _VERBS_BY_FIRST.get(word.group(0), ()):
             m = pattern.match(text, word.start())
+            if m and verb in _NOT_SPEECH_AFTER and _NOT_SPEECH_AFTER[verb].match(text, m.end()):
+                break
             if m:
                 found.append(_Speech(text, m.start(), m.end()))
                 break
@@ -232,6 +238,7 @@ _DOC_HEADS = {
     "data", "figures", "records", "letter", "paper", "poll", "review", "audit", "research", "dossier", "briefing",
     "release", "bulletin", "footage", "video", "images", "investigation", "findings", "estimate", "estimates",
     "budget", "draft", "minutes", "transcript", "indictment", "complaint", "lawsuit", "ruling", "judgment", "forecast",
+    "tests", "evidence", "samples",
 }
 _PRONOUNS = {"he": "person", "she": "person", "they": "any", "it": "org", "we": "any", "i": "person"}
 # Capitals and countries stand for their governments ("Moscow said", "Seoul confirmed").
@@ -270,6 +277,8 @@ _ORG_NAME = re.compile(
     r"(?:[A-Z][\w.&’'-]*\s+(?:(?:of|for|and|on|the|de|des|du)\s+)*){0,6}[A-Z][\w.&-]*(?:\s*\([A-Z][A-Za-z.&]{1,10}\))?"
 )
 # What a definite description may call a source: "the force" is a police force, "the bank" a central bank.
+# "the Vantage news agency": an agency, but one that publishes news.
+_NEWS_AGENCY = re.compile(r"\b(?:news|press|wire)\s+agency\b", re.I)
 _HEAD_SYNONYMS = {
     "force": ("force", "police"),
     "agency": ("agency", "administration", "commission", "authority", "service"),
@@ -286,6 +295,8 @@ _HEAD_SYNONYMS = {
     "military": ("military", "army", "forces", "staff", "command", "defence", "defense"),
     "army": ("army", "military", "forces"),
     "court": ("court", "tribunal"),
+    "ruling": ("court", "tribunal", "judge", "ruled", "ruling"),
+    "judgment": ("court", "tribunal", "judge", "ruled", "judgment"),
     "union": ("union",),
     "council": ("council",),
     "commission": ("commission",),
@@ -647,7 +658,9 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
         }[want]
         source = register.latest(kinds)
         return (source, Method.INHERITED, None, None) if source else None
-    proper = re.search(r"[A-Z]", re.sub(r"^(?:The|A|An)\s+", "", mention))
+    # A capital that only starts the sentence names nothing: "Tests found", "Expert evidence suggested".
+    opening = found.start == 0 and _head(key) in _DOC_HEADS and not re.search(r"[A-Z]", mention[1:])
+    proper = not opening and re.search(r"[A-Z]", re.sub(r"^(?:The|A|An)\s+", "", mention))
     head = _head(key)
     if not proper and mention.lower().startswith(("the ", "this ", "that ", "these ", "its ", "his ", "her ", "their ")):
         if head in _DOC_HEADS:
@@ -708,8 +721,9 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
     listed = outlets.source_named(mention) or outlets.source_named(bare)
     if listed:
         return Source(listed.name, SourceKind(listed.kind), listed.aliases), Method.EXPLICIT, titles, None
-    if {w.lower() for w in bare.split()} & _OUTLET_WORDS and not {w.lower() for w in bare.split()} & _ORG_WORDS:
-        return Source(re.sub(r"^The\s+", "", bare), SourceKind.OUTLET), Method.EXPLICIT, None, None
+    words = {w.lower() for w in bare.split()}
+    if words & _OUTLET_WORDS and (not words & _ORG_WORDS or _NEWS_AGENCY.search(bare)):
+        return Source(re.sub(r"^the\s+", "", bare, flags=re.I), SourceKind.OUTLET), Method.EXPLICIT, None, None
     of_org = re.match(r"^(?P<person>.+?)\s+(?:of|from|at)\s+(?:the\s+)?(?P<org>[A-Z].+)$", bare)
     if of_org and _looks_like_person(of_org.group("person")):
         organization = _organization(of_org.group("org"), register, outlets)
@@ -823,6 +837,10 @@ def attribute(
                     cue_span=(claim.start + found.cue_span[0], claim.start + found.cue_span[1]) if found.cue_span else None,
                 )
             )
+        if mine:
+            # The claim's own source (the outermost: "..., according to the court") is the one a
+            # following "it said" means, not a source nested inside it ("Tests found ...").
+            register.add(mine[0].source)
         if not mine and previous and _continues_quote(claims, claim):
             mine = [
                 Attribution(claim.seq, a.source, a.mention, a.cue, Method.INHERITED, CONFIDENCE[Method.INHERITED], a.role, a.organization)

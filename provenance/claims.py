@@ -75,6 +75,8 @@ _WORD_NUMBER = re.compile(
     r"\b(?P<frac>two[- ]thirds|three[- ]quarters|one[- ](?:third|half|quarter)|a (?:third|half|quarter)|half)\b"
     r"|\b(?P<word>(?:a\s)?(?:dozen|hundred|thousand)|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
     r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    # "Thirty-seven": the tens and the units are one number.
+    r"(?:(?<=ty)[- ](?P<ones>one|two|three|four|five|six|seven|eight|nine)\b)?"
     r"(?:\s(?P<wscale>hundred|thousand|million|billion))?\b",
     re.IGNORECASE,
 )
@@ -249,7 +251,8 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             word = re.sub(r"\s+", " ", m.group("word").lower())
             if word == "one" and not m.group("wscale"):
                 continue  # "one of the", "one official": not a quantity worth comparing
-            value = float(_SMALL[word]) * _SCALE.get((m.group("wscale") or "").lower(), 1)
+            ones = _SMALL[m.group("ones").lower()] if m.group("ones") else 0
+            value = float(_SMALL[word] + ones) * _SCALE.get((m.group("wscale") or "").lower(), 1)
         found.append((m.start(), _quantity(text, m.start(), m.end(), value, None)))
     return tuple(q for _, q in sorted(found, key=lambda pair: pair[0]))
 

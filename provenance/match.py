@@ -95,6 +95,7 @@ class ClaimView:
     hedges: tuple[str, ...] = ()
     cue: str | None = None  # the cue of its own (not article-level) source, if any
     source: str | None = None  # that source's name
+    source_kind: str | None = None  # and its kind ("outlet": a credit for passing the claim on)
     cited_articles: frozenset[int] = field(default_factory=frozenset)  # articles its article cites or declares as origin
     linked_articles: frozenset[int] = field(default_factory=frozenset)  # articles linked from inside the claim itself
     origin_articles: frozenset[int] = field(default_factory=frozenset)  # its article's declared origin ("Original Source:")
@@ -304,7 +305,9 @@ def distortions(derived: ClaimView, origin: ClaimView) -> list[dict[str, str]]:
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     if lost and not weakly_cited and not any(h in _MODAL_HEDGES for h in derived.hedges):
         found.append({"kind": Distortion.HEDGE_DROPPED, "detail": f"\"{lost[0]}\" -> stated without it"})
-    if origin.source and not derived.source:
+    # "..., the agency reported" credits who passed the claim on, not who vouches for it: leaving
+    # that out states nothing more firmly (trace keeps the hop).
+    if origin.source and not derived.source and origin.source_kind != "outlet":
         cue = f" {origin.cue}" if origin.cue else ""
         found.append({"kind": Distortion.ATTRIBUTION_DROPPED, "detail": f"{origin.source}{cue} -> stated as fact"})
     elif origin.cue and derived.cue and _CUE_STRENGTH.get(derived.cue, 2) > _CUE_STRENGTH.get(origin.cue, 2):

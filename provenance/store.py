@@ -676,6 +676,8 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
             f"select c.id, c.article_id, c.text, c.quantities, c.hedges, {_WHEN} as published, "
             f"(select s.name from attributions t join sources s on s.id = t.source_id where t.claim_id = c.id "
             f" and t.method != 'article' order by t.id limit 1) as source, "
+            f"(select s.kind from attributions t join sources s on s.id = t.source_id where t.claim_id = c.id "
+            f" and t.method != 'article' order by t.id limit 1) as source_kind, "
             f"(select t.cue from attributions t where t.claim_id = c.id and t.method != 'article' order by t.id limit 1) as cue, "
             # An official body's own site: the article's own source is that body, not a declared origin.
             f"a.declared_origin is null and a.declared_origin_url is null and exists (select 1 from attributions t "
@@ -707,6 +709,7 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
             hedges=tuple(json.loads(r["hedges"] or "[]")),
             cue=r["cue"],
             source=r["source"],
+            source_kind=r["source_kind"],
             cited_articles=cited.get(r["article_id"], frozenset()),
             linked_articles=frozenset(linked.get(r["id"], set())),
             origin_articles=origins.get(r["article_id"], frozenset()),

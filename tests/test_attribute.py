@@ -90,6 +90,21 @@ def test_an_organisation_first_quoted_by_description_is_what_it_refers_to_next()
     ]
 
 
+def test_a_claims_own_source_is_the_one_it_and_the_ruling_mean_next():
+    text = ("The Regional Court of Varnholt ordered Calverex to pay, the Vantage news agency reported. "
+            "Tests found PFAS in the soil of 29 of the farms, according to the court. "
+            "Expert evidence suggested the chemicals had been building up since 2021, it said. "
+            "According to the ruling, Calverex knew in 2022. They had asked for €6.8 million.")
+    _, per_claim, _ = sources(text)
+    assert [p[0][:2] if p else None for p in per_claim] == [
+        ("Vantage news agency", "outlet"),
+        ("Regional Court of Varnholt", "organization"),
+        ("Regional Court of Varnholt", "organization"),
+        ("Regional Court of Varnholt", "organization"),
+        None,  # "asked for" money: a request, not speech
+    ]
+
+
 def test_a_hyperlinked_outlet_is_the_source_and_keeps_the_link():
     text = "Kestria sent 3,000 more troops, as Meridian Wire reported on Tuesday."
     start = text.index("Meridian Wire reported")

@@ -221,3 +221,13 @@ def test_a_shared_figure_lifts_a_fragment_of_a_longer_cited_sentence_over_the_th
                  "12.6 percent more than in April 2025.", claim_id=3, article_id=5, published="2025-01-01")
     assert similarity(derived, origin) >= similarity(derived, other) + 0.1
     assert [m.origin_claim_id for m in match(derived, [other, origin])] == [2]
+
+
+def test_leaving_out_a_relaying_outlets_credit_drops_no_attribution():
+    relayed = view("The court ordered Calverex to pay €4.2 million to 37 farmers, the Vantage news agency reported.",
+                   claim_id=2, cue="reported", source="Vantage news agency", source_kind="outlet")
+    spoken = view("The court ordered Calverex to pay €4.2 million to 37 farmers, the lawyer said.",
+                  claim_id=3, cue="said", source="Tomas Keld", source_kind="person")
+    bare = view("The court ordered Calverex to pay €4.2 million to 37 farmers.")
+    assert distortions(bare, relayed) == []
+    assert kinds(distortions(bare, spoken)) == [("attribution_dropped", "Tomas Keld said -> stated as fact")]
