@@ -245,6 +245,13 @@ def m006_matching_speed(db: Database) -> None:
     db["links"].create_index(["claim_id"], if_not_exists=True)
 
 
+@migrations()
+def m007_named_outlets(db: Database) -> None:
+    """A claim crediting an outlet by name ("..., the Vantage news agency reported") cites that
+    outlet's stored articles: looked up by site name, whatever its case."""
+    db.execute("create index if not exists idx_articles_site_name_nocase on articles (site_name collate nocase)")
+
+
 @dataclass(frozen=True)
 class Analysis:
     """What the analysis stages found in one article."""
@@ -694,6 +701,21 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
         f"select claim_id, target_article_id from links where claim_id in ({marks}) and target_article_id is not null", claim_ids
     ):
         linked.setdefault(r["claim_id"], set()).add(r["target_article_id"])
+    # Outlets credited by name: the claim cites their stored articles, and so does its article
+    # ("..., the Vantage news agency reported" opens a rewrite of the agency's report).
+    articles = {r["article_id"] for r in rows}
+    credited = list(db.query(
+        f"select distinct c.article_id, s.name from attributions t join sources s on s.id = t.source_id "
+        f"join claims c on c.id = t.claim_id {_CURRENT} where c.article_id in ({','.join('?' * len(articles))}) "
+        f"and s.kind = 'outlet' and t.method != 'article'",
+        list(articles),
+    ))
+    named = _named_outlet_articles(db, {r["name"] for r in credited})
+    for r in credited:
+        cited[r["article_id"]] = cited.get(r["article_id"], frozenset()) | (named.get(_outlet_key(r["name"]), set()) - {r["article_id"]})
+    for r in rows:
+        if r["source_kind"] == "outlet" and named.get(_outlet_key(r["source"])):
+            linked.setdefault(r["id"], set()).update(named[_outlet_key(r["source"])] - {r["article_id"]})
     matched: dict[int, set[int]] = {}
     for r in db.query(
         f"select claim_id, origin_claim_id from claim_matches where claim_id in ({marks}) and origin_claim_id is not null", claim_ids
@@ -719,6 +741,27 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
         )
         for r in rows
     ]
+
+
+def _outlet_key(name: str) -> str:
+    return re.sub(r"^the\s+", "", name.strip(), flags=re.I).lower()
+
+
+def _named_outlet_articles(db: Database, names: set[str]) -> dict[str, set[int]]:
+    """The stored articles of each outlet named as a source, by site name ("the Vantage news agency"
+    is the site "Vantage News Agency")."""
+    keys = sorted({_outlet_key(n) for n in names if n})
+    if not keys:
+        return {}
+    found: dict[str, set[int]] = {}
+    marks = ",".join("?" * len(keys))
+    with_the = ",".join("'the ' || ?" for _ in keys)
+    for r in db.query(
+        f"select id, site_name from articles where site_name collate nocase in ({marks}) or site_name collate nocase in ({with_the})",
+        [*keys, *keys],
+    ):
+        found.setdefault(_outlet_key(r["site_name"]), set()).add(r["id"])
+    return found
 
 
 # A declaration that names only a site ("Original Source: kyivindependent.com") points at its home page.
@@ -1052,11 +1095,12 @@ def candidate_ids(
         [*keys, view.article_id, *params, limit],
     ):
         found[r["id"]] = None
-    if earlier and view.cited_articles:
-        marks = ",".join("?" * len(view.cited_articles))
+    cited = view.cited_articles | view.linked_articles  # linked: also outlets named, not linked
+    if earlier and cited:
+        marks = ",".join("?" * len(cited))
         for r in db.query(
             f"select c.id from claims c {_CURRENT} where c.article_id in ({marks}) {when}",
-            [*view.cited_articles, *params],
+            [*cited, *params],
         ):
             found[r["id"]] = None
     if view.claim_id is not None:
@@ -1097,11 +1141,13 @@ def save_matches(db: Database, claim_id: int, matches: list[match.Match], ranked
 def is_derivative(db: Database, article_id: int) -> bool:
     """Is the article a rewrite of others (an aggregator, a newsletter) rather than reporting of its
     own? It declares an origin, or most of its claims were found in earlier articles."""
-    if next(db.query("select 1 from links where article_id = ? and kind = 'declared_origin'", [article_id]), None):
+    if next(db.query("select 1 from links where article_id = ? and kind = 'declared_origin'", [article_id]), None) or next(
+        db.query("select 1 from articles where id = ? and (declared_origin is not null or declared_origin_url is not null)", [article_id]), None
+    ):
         return True
     row = next(
         db.query(
-            f"select count(*) as claims, count(distinct m.claim_id) as matched from claims c {_CURRENT} "
+            f"select count(distinct c.id) as claims, count(distinct m.claim_id) as matched from claims c {_CURRENT} "
             f"left join claim_matches m on m.claim_id = c.id and m.origin_claim_id is not null where c.article_id = ?",
             [article_id],
         )

@@ -247,3 +247,42 @@ def test_a_derivative_fact_with_no_source_is_unsupported_unless_the_next_sentenc
     unsupported = [r["text"] for r in db.query(
         "select c.text from claim_matches m join claims c on c.id = m.claim_id where m.origin_claim_id is null order by c.seq")]
     assert unsupported == ["It is the third such disaster for Ashcombe in two years."]
+
+
+def test_an_explainer_declaring_its_source_by_name_is_a_derivative_and_its_new_fact_unsupported(tmp_path):
+    from provenance import evaluate
+
+    db = evaluate.build(tmp_path / "court.db", Path(__file__).parent / "webs" / "court-ruling", OUTLETS)
+    explainer = store.find_article(db, "http://www.quicktake.example/explainers/calverex-farmers-ruling-5-things-to-know")
+    court = store.find_article(db, "http://www.court-varnholt.example/press/2026/10/14/judgment-corrin-reservoir-farmers-v-calverex-chemicals")
+    assert store.is_derivative(db, explainer["id"]) and not store.is_derivative(db, court["id"])
+    unsupported = [r["text"] for r in db.query(
+        "select c.text from claim_matches m join claims c on c.id = m.claim_id where m.origin_claim_id is null and c.article_id = ?",
+        [explainer["id"]])]
+    # its recap ("Bottom line: ...") is no checkable fact
+    assert unsupported == ["Calverex made a profit of €310 million last year."]
+
+
+def test_an_outlet_credited_by_name_without_a_link_is_cited_by_the_claim_and_its_article(db, tmp_path):
+    release = ["The harbour authority said 8,000 litres of diesel leaked from a barge at Quay 4 early on Monday.",
+               "Divers will inspect the barge's hull on Tuesday morning, the authority said in its statement."]
+    agency = ["About 8,000 litres of diesel leaked from a barge at Quay 4 in Kelmouth early on Monday, the harbour authority said.",
+              "Divers are due to inspect the hull of the barge on Tuesday morning, according to the authority."]
+    paper = ["About 8,000 litres of diesel leaked from a barge at Kelmouth's Quay 4 early on Monday, the Northgate news agency reported.",
+             "Divers are due to inspect the barge's hull on Tuesday morning, according to the authority."]
+    pages = {
+        "www.kelmouthharbour.example/news/spill.html": article_page("Statement", "2025-06-09T08:00:00Z", release),
+        "www.northgatenews.example/news/spill.html": article_page("Agency", "2025-06-09T10:00:00Z", agency).replace(
+            b'content="Test Outlet"', b'content="Northgate News Agency"'),
+        "www.courier.example/news/spill.html": article_page("Paper", "2025-06-09T12:00:00Z", paper),
+    }
+    for name, html in pages.items():
+        (tmp_path / name).parent.mkdir(parents=True)
+        (tmp_path / name).write_bytes(html)
+    with sample_web(tmp_path) as web:
+        pipeline.crawl(db, list(web.pages), outlets=OUTLETS, depth=0, settings=replace(LOCAL, proxy=web.proxy_url))
+    via = {r["text"][:20]: r["url"] for r in db.query(
+        "select c.text, a.url from claim_matches m join claims c on c.id = m.claim_id join claims o on o.id = m.origin_claim_id "
+        "join articles a on a.id = o.article_id join articles p on p.id = c.article_id where p.url like '%courier%' and m.basis = 'citation'")}
+    # the first sentence names the agency; the second is cited through its article's credit
+    assert via == {"About 8,000 litres o": "http://www.northgatenews.example/news/spill", "Divers are due to in": "http://www.northgatenews.example/news/spill"}
