@@ -122,7 +122,7 @@ _STOP = frozenset(
     """a an the and or but of to in on at for from by with as is are was were be been has have had it its
     this that these those which who whom said says told according reported also would will could may might
     than then there their they he she his her we our you your not no more most over under about after before
-    into out up down so such per via while during since until other another some any each""".split()
+    into out up down so such per via while during since until other another some any each whether""".split()
 )
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*", re.I)
 # Attribution clauses differ between versions of one statement; compare what is claimed.
@@ -139,9 +139,14 @@ _ATTRIBUTION_CLAUSE = re.compile(
 _CACHED = 1 << 16
 
 
+# "Calverex Chemicals, which runs a coatings plant at Sellbrook, said ...": the description that
+# identifies a company or a person recurs in every story about them; it is not what is claimed.
+_DESCRIPTION = re.compile(r",\s+(?:which|who|whose)\s[^,;.]{3,120},(?=\s+[a-z])")
+
+
 @functools.lru_cache(maxsize=_CACHED)
 def content(text: str) -> str:
-    return _ATTRIBUTION_CLAUSE.sub("", text)
+    return _DESCRIPTION.sub("", _ATTRIBUTION_CLAUSE.sub("", text))
 
 
 @functools.lru_cache(maxsize=_CACHED)
@@ -152,7 +157,11 @@ def _words(text: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=_CACHED)
 def _names(text: str) -> frozenset[str]:
     """Capitalised words not at a sentence start: the names a statement is about."""
-    return frozenset(m.group(0).lower() for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w-]+", text))
+    inside = (m.group(0).lower() for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w-]+", text))
+    # A sentence opening with a name of several words ("Keld & Arneson will ...", "North Korea
+    # fired ...") names it too; one capitalised word there is only the sentence's first word.
+    opening = re.match(r"(?!(?:The|A|An|This|That|These|Those|It|In|On|At|But|And)\b)([A-Z][\w-]+)(?=\s(?:&\s)?[A-Z])", text)
+    return frozenset([*inside, *([opening.group(1).lower()] if opening else [])])
 
 
 @functools.lru_cache(maxsize=_CACHED)
@@ -381,7 +390,11 @@ _COMMENTARY = re.compile(
 
 
 # A recap restates the article's own claims together: no one earlier sentence is its origin.
-_RECAP = re.compile(r"^\W*(?:in summary|in short|in other words|in conclusion|to sum up|all in all|put simply|simply put)\b", re.I)
+_RECAP = re.compile(
+    r"^\W*(?:in summary|in short|in other words|in conclusion|to sum up|all in all|put simply|simply put|(?:the )?bottom line"
+    r"|the upshot|(?:the )?takeaway|long story short)\b",
+    re.I,
+)
 
 
 def is_commentary(text: str) -> bool:
@@ -392,9 +405,20 @@ def is_recap(text: str) -> bool:
     return bool(_RECAP.match(text))
 
 
+# What a reporter did: asked for comment. The outlet's own reporting, never taken from anyone.
+_ASKED_FOR_COMMENT = re.compile(
+    r"\b(?:did not|didn't|has not|hasn't|have not|haven't)\s+(?:immediately\s+)?(?:respond|reply|return)\w*\s+to\s+(?:a\s+|an?\s+)?"
+    r"(?:request|requests|email|emails|call|calls|message|messages)|\bdeclined\s+to\s+comment|\bcould not be reached\b",
+    re.I,
+)
+
+
 def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
-    """A statement of fact someone could check, not a question or an opinion."""
+    """A statement of fact someone could check, not a question, an opinion or a reporter's own
+    request for comment."""
     if text.rstrip().endswith("?") or re.search(r"\b(?:I|my|we|our|should|must|ought)\b", text) or is_commentary(text):
+        return False
+    if _ASKED_FOR_COMMENT.search(text):
         return False
     if text.lstrip().startswith(("“", '"')):
         return False  # a quotation is someone's words; its speaker is named beside it

@@ -6,7 +6,7 @@ import pytest
 
 from provenance import claims, outlets
 from provenance.match import (
-    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, match, rank, rare_cover, relation, similarity,
+    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, is_recap, match, rank, rare_cover, relation, similarity,
     term_weights,
 )
 
@@ -231,3 +231,32 @@ def test_leaving_out_a_relaying_outlets_credit_drops_no_attribution():
     bare = view("The court ordered Calverex to pay €4.2 million to 37 farmers.")
     assert distortions(bare, relayed) == []
     assert kinds(distortions(bare, spoken)) == [("attribution_dropped", "Tomas Keld said -> stated as fact")]
+
+
+def test_the_description_that_identifies_a_company_is_not_what_is_claimed():
+    assert content("Calverex Chemicals, which runs a coatings plant at Sellbrook, said its discharges were legal.") == (
+        "Calverex Chemicals said its discharges were legal.")
+    derived = view("Those users include Calverex Chemicals, whose coatings plant at Sellbrook draws water from the Sell river.")
+    other = view("Calverex Chemicals, which runs a coatings plant on the Sell at Sellbrook, said its discharges were within its permit.",
+                 claim_id=2, article_id=3)
+    assert similarity(derived, other) < MatchSettings().threshold
+
+
+def test_a_name_opening_a_sentence_counts_when_it_has_several_words():
+    named = view("Keld & Arneson will study the written judgment before deciding whether to appeal the dismissal of the claim.")
+    other = view("The union has not decided whether to appeal.", claim_id=2, article_id=3)
+    assert similarity(named, other) < MatchSettings().threshold
+    assert match(view("North Korea fired two missiles on Sunday."), [view("North Korea fired two missiles.", claim_id=2, article_id=3)])
+
+
+def test_a_bottom_line_is_a_recap():
+    assert is_recap("Bottom line: the farmers won this round, but the fight is far from over.")
+    assert not is_checkable("Bottom line: the farmers won this round in Varnholt.", ())
+
+
+def test_a_request_for_comment_is_the_outlets_own_reporting_not_an_unsupported_fact():
+    for text in ("The company, which employs about 1,400 people at Sellbrook, did not respond to a request for further comment.",
+                 "Morvania's embassy in Castella did not immediately respond to a request for comment.",
+                 "The ministry declined to comment on Monday."):
+        assert not is_checkable(text, claims.quantities(text)), text
+    assert is_checkable("Calverex made a profit of €310 million last year.", claims.quantities("€310 million"))
