@@ -266,7 +266,23 @@ def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, s
     keys_b = {_key(q) for q in origin.quantities}
     new = [q for q in derived.quantities if q.value >= 10 and q.value not in values_b and _key(q) not in keys_b]
     score -= min(0.15, 0.05 * len(new))
+    # Two quotations with different words are two statements, even by one speaker on one topic.
+    if _different_quotes(derived.text, origin.text):
+        score -= 0.15
     return max(0.0, min(1.0, score))
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _quoted_stems(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for q in _QUOTED.findall(text) for w in _words(q[0] or q[1]))
+
+
+_QUOTED = re.compile(r"“([^”]{12,})”|\"([^\"]{12,})\"")
+
+
+def _different_quotes(a: str, b: str) -> bool:
+    qa, qb = _quoted_stems(a), _quoted_stems(b)
+    return len(qa) >= 3 and len(qb) >= 3 and len(qa & qb) < 0.25 * min(len(qa), len(qb))
 
 
 def relation(derived: ClaimView, origin: ClaimView) -> Relation:

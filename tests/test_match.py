@@ -260,3 +260,14 @@ def test_a_request_for_comment_is_the_outlets_own_reporting_not_an_unsupported_f
                  "The ministry declined to comment on Monday."):
         assert not is_checkable(text, claims.quantities(text)), text
     assert is_checkable("Calverex made a profit of €310 million last year.", claims.quantities("€310 million"))
+
+
+def test_two_different_quotations_by_one_speaker_are_two_statements():
+    now = view("“I have kept this farm going on borrowed money for two years,” said Piet Hollis, 58, who grows potatoes and onions on 45 "
+               "hectares below the dam.")
+    then = view("“We have been watering our potatoes with this for years and nobody told us anything,” said Piet Hollis, who farms near Dunmere.",
+                claim_id=2, article_id=3, cited_articles=frozenset())
+    again = view("“I have kept this farm going on borrowed money for two years,” Piet Hollis told the paper.", claim_id=3, article_id=4)
+    settings = MatchSettings()
+    assert similarity(now, then) + settings.citation_bonus < settings.threshold  # not even inside a cited article
+    assert similarity(now, again) >= MatchSettings().threshold
