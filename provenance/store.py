@@ -710,12 +710,20 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
         f"and s.kind = 'outlet' and t.method != 'article'",
         list(articles),
     ))
-    named = _named_outlet_articles(db, {r["name"] for r in credited})
+    published = {r["article_id"]: r["published"] for r in rows}
+    named: dict[tuple[str, str | None], set[int]] = {}
+
+    def outlet_articles(name: str, article_id: int) -> set[int]:
+        key = (_outlet_key(name), published[article_id])
+        if key not in named:
+            named[key] = _named_outlet_articles(db, *key)
+        return named[key] - {article_id}
+
     for r in credited:
-        cited[r["article_id"]] = cited.get(r["article_id"], frozenset()) | (named.get(_outlet_key(r["name"]), set()) - {r["article_id"]})
+        cited[r["article_id"]] = cited.get(r["article_id"], frozenset()) | outlet_articles(r["name"], r["article_id"])
     for r in rows:
-        if r["source_kind"] == "outlet" and named.get(_outlet_key(r["source"])):
-            linked.setdefault(r["id"], set()).update(named[_outlet_key(r["source"])] - {r["article_id"]})
+        if r["source_kind"] == "outlet" and r["source"]:
+            linked.setdefault(r["id"], set()).update(outlet_articles(r["source"], r["article_id"]))
     matched: dict[int, set[int]] = {}
     for r in db.query(
         f"select claim_id, origin_claim_id from claim_matches where claim_id in ({marks}) and origin_claim_id is not null", claim_ids
@@ -747,21 +755,23 @@ def _outlet_key(name: str) -> str:
     return re.sub(r"^the\s+", "", name.strip(), flags=re.I).lower()
 
 
-def _named_outlet_articles(db: Database, names: set[str]) -> dict[str, set[int]]:
-    """The stored articles of each outlet named as a source, by site name ("the Vantage news agency"
-    is the site "Vantage News Agency")."""
-    keys = sorted({_outlet_key(n) for n in names if n})
-    if not keys:
-        return {}
-    found: dict[str, set[int]] = {}
-    marks = ",".join("?" * len(keys))
-    with_the = ",".join("'the ' || ?" for _ in keys)
-    for r in db.query(
-        f"select id, site_name from articles where site_name collate nocase in ({marks}) or site_name collate nocase in ({with_the})",
-        [*keys, *keys],
-    ):
-        found.setdefault(_outlet_key(r["site_name"]), set()).add(r["id"])
-    return found
+# A credit names the outlet's recent reporting, not its archive: its latest articles before the
+# claim's (a wire's hundredth story of the day must not make every one of them a citation).
+NAMED_OUTLET_ARTICLES = 5
+
+
+def _named_outlet_articles(db: Database, key: str, before: str | None) -> set[int]:
+    """The latest stored articles, published before `before`, of the outlet a source names, found by
+    site name ("the Vantage news agency" is the site "Vantage News Agency")."""
+    when, params = ("and coalesce(published, first_fetched_at) < ?", [before]) if before else ("", [])
+    return {
+        r["id"]
+        for r in db.query(
+            f"select id from articles where (site_name = ? collate nocase or site_name = 'the ' || ? collate nocase) {when} "
+            f"order by coalesce(published, first_fetched_at) desc limit ?",
+            [key, key, *params, NAMED_OUTLET_ARTICLES],
+        )
+    }
 
 
 # A declaration that names only a site ("Original Source: kyivindependent.com") points at its home page.

@@ -286,3 +286,24 @@ def test_an_outlet_credited_by_name_without_a_link_is_cited_by_the_claim_and_its
         "join articles a on a.id = o.article_id join articles p on p.id = c.article_id where p.url like '%courier%' and m.basis = 'citation'")}
     # the first sentence names the agency; the second is cited through its article's credit
     assert via == {"About 8,000 litres o": "http://www.northgatenews.example/news/spill", "Divers are due to in": "http://www.northgatenews.example/news/spill"}
+
+
+def test_an_outlet_credited_by_name_cites_only_its_latest_articles_before_the_claim(db, tmp_path):
+    def agency(day: int) -> bytes:
+        return article_page(f"Report {day}", f"2025-06-{day:02d}T10:00:00Z", [f"Agency report number {day} on harbour traffic in Kelmouth, where ferries and fishing boats share the inner basin "
+                                                                              "with leisure craft through the summer months."]).replace(
+            b'content="Test Outlet"', b'content="Northgate News Agency"')
+
+    pages = {f"www.northgatenews.example/news/{day}.html": agency(day) for day in range(1, 10)}
+    pages["www.courier.example/news/spill.html"] = article_page("Paper", "2025-06-08T12:00:00Z", [
+        "About 8,000 litres of diesel leaked from a barge at Kelmouth's Quay 4 early on Monday, the Northgate news agency reported."])
+    for name, html in pages.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(html)
+    with sample_web(tmp_path) as web:
+        pipeline.crawl(db, list(web.pages), outlets=OUTLETS, depth=0, settings=replace(LOCAL, proxy=web.proxy_url))
+    claim = next(db.query("select c.id from claims c join articles a on a.id = c.article_id where a.url like '%courier%'"))["id"]
+    (view,) = store.claim_views(db, [claim])
+    cited = sorted(db.execute(f"select url from articles where id in ({','.join(map(str, view.linked_articles))})").fetchall())
+    assert cited == [(f"http://www.northgatenews.example/news/{day}",) for day in range(4, 9)]  # the five before the paper's
+    assert view.linked_articles <= view.cited_articles
