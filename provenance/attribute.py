@@ -75,7 +75,7 @@ _VERBS = (
     "emphasises", "emphasizes", "assessed", "assesses", "expects", "expected", "expect", "think", "thinks",
     "thought", "accused", "accuses", "replied", "tweeted", "posted", "countered", "conceded", "cautioned",
     "projected", "projects", "forecast", "forecasts", "calculated", "observed", "pointed out", "points out",
-    "pointed to", "points to", "proved", "proves", "proven",
+    "pointed to", "points to", "proved", "proves", "proven", "suspects", "suspected", "flagged", "flags",
     "recalled", "recalls", "testified", "announced", "contended", "contends", "agreed", "agrees", "reckons",
     "reckoned", "described", "describes", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
     "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
@@ -145,8 +145,10 @@ class _Speech:
         return self.verb
 
 
-# "They had asked for €6.8 million": a request, not words anyone is quoted as saying.
-_NOT_SPEECH_AFTER = {"asked": re.compile(r"\s+for\b")}
+# "They had asked for €6.8 million": a request, not words anyone is quoted as saying. "Nestwell
+# recalled a batch of night lights", "recalled its ambassador": products and envoys, not memories.
+_RECALLED_THINGS = re.compile(r"\s+(?:a|an|some|about|around|roughly|nearly|more|over|its|their|all|thousands|hundreds|millions|\d)\b")
+_NOT_SPEECH_AFTER = {"asked": re.compile(r"\s+for\b"), "recalled": _RECALLED_THINGS, "recalls": _RECALLED_THINGS}
 
 
 def _speech_verbs(text: str, start: int = 0) -> list[_Speech]:
@@ -271,7 +273,8 @@ _LEADING_FILLERS = re.compile(
     re.I,
 )
 _PASSIVE_OR_NEGATED = re.compile(r"(?:\b(?:is|are|was|were|be|been|being|not|never|n['’]t|no\s+longer)|\bneither\b.*)\s*$", re.I)
-_APPOSITION = re.compile(r"[^,;:“”\"()]+?\s*,\s*[^,;“”\"]{2,160},\s*$")
+# "Jane Roe, the bank's economist, said": not "..., and three people suffered minor burns, said".
+_APPOSITION = re.compile(r"[^,;:“”\"()]+?\s*,(?!\s*(?:and|but|or|while|as|because|so)\s)\s*[^,;“”\"]{2,160},\s*$")
 # Capitalised phrases that may name an organisation: "the U.S. Food and Drug Administration (FDA)".
 _ORG_NAME = re.compile(
     r"(?:[A-Z][\w.&’'-]*\s+(?:(?:of|for|and|on|the|de|des|du)\s+)*){0,6}[A-Z][\w.&-]*(?:\s*\([A-Z][A-Za-z.&]{1,10}\))?"

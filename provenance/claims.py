@@ -65,7 +65,7 @@ _UNITS = {
 _CURRENCY = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₴": "UAH"}
 _NUMBER = re.compile(
     r"""(?P<cur>US\$|\$|€|£|¥|₹|₩|₴)?\s?
-        (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)
+        (?<![A-Za-z\d])(?<![A-Za-z]-)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)
         (?:\s?(?P<scale>hundred|thousand|million|billion|trillion|mn|bn|tn|k|m|b)\b)?
         (?:[\s-]?(?P<unit>percentage\s+points|per\s+cent|percent|%|square\s+kilomet(?:er|re)s|square\s+miles|sq\s+km|sq\s+mi|km²|km2|
             millimet(?:er|re)s?|kilomet(?:er|re)s?|met(?:er|re)s|miles?|kilograms?|tonnes?|tons?|hectares|mm|cm|km|kg)(?![\w]))?""",
@@ -262,6 +262,8 @@ _HEDGE_BEFORE = re.compile(
 )
 _COUNT_FILLERS = {"more", "additional", "extra", "new", "other", "of", "these", "the", "them", "those", "further", "and", "or",
                   "on", "in", "at", "to", "for", "by", "from", "with", "per", "a", "an"}
+_CLAUSE_WORDS = {"because", "since", "when", "while", "if", "that", "which", "who", "as", "but", "although", "though",
+                 "after", "before", "until", "unless", "so", "than"}
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 
 
@@ -283,6 +285,8 @@ def _quantity(text: str, start: int, end: int, value: float, unit: str | None) -
         # The thing counted: the first lower-case word after the number, past adjectives such as
         # "additional" and proper adjectives such as "North Korean".
         for word in re.findall(r"[A-Za-z][A-Za-z-]*", text[end:end + 60])[:4]:
+            if word in _CLAUSE_WORDS:
+                break  # "a year and a half because ...": the clause moves on, nothing is counted
             if word.islower() and word not in _COUNT_FILLERS:
                 noun = word
                 break

@@ -306,7 +306,7 @@ _MODAL_HEDGES = ("could", "may", "might", "reportedly", "allegedly", "possibly",
 _CUE_STRENGTH = {
     **dict.fromkeys(("suggested", "suggests", "claimed", "claims", "alleged", "alleges", "speculated", "hinted", "estimated",
                      "estimates", "believes", "believed", "thinks", "thought", "hopes", "expects", "expected",
-                     "indicated", "indicates", "predicted", "predicts", "argued", "argues"), 1),
+                     "indicated", "indicates", "predicted", "predicts", "argued", "argues", "suspects", "suspected"), 1),
     **dict.fromkeys(("said", "says", "told", "stated", "states", "reported", "reports", "noted", "notes", "added",
                      "wrote", "writes", "according to", "as reported by", "announced", "statement", "statement indicating",
                      "highlights", "highlighted", "explained", "cited", "citing", "assessed", "assesses"), 2),

@@ -54,6 +54,11 @@ def test_the_seed_article_gives_every_row_of_the_worked_example():
         ("The leak happened at Quay 4 in the early hours, the broadcaster said.", [("broadcaster", "outlet", "said", "explicit")]),
         ("Secretary of State Marco Ruiz said the talks would resume next week.", [("Marco Ruiz", "person", "said", "explicit")]),
         ("The Secretary of State said the talks would resume next week.", [("Secretary of State", "organization", "said", "explicit")]),
+        ("There were 17 reports of units melting, and three people suffered minor burns, said the safety authority.",
+         [("safety authority", "organization", "said", "explicit")]),
+        ("The regulator suspects a charging circuit made by an outside supplier.", [("regulator", "organization", "suspects", "explicit")]),
+        ("Nestwell recalled a batch of its night lights in 2023 over a similar battery fault.", []),
+        ("Moscow recalled its ambassador on Monday.", []),
     ],
 )
 def test_sentence_patterns(text, expected):

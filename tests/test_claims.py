@@ -52,6 +52,8 @@ def test_a_dateline_is_left_out_of_the_claim():
         ("about 3,000 troops", [(3000, None, "troops", "about")]),
         ("three thousand troops", [(3000, None, "troops", None)]),
         ("Thirty-seven farmers and forty two thousand votes", [(37, None, "farmers", None), (42000, None, "votes", None)]),
+        ("model NW-H2 and COVID-19 and an F-16, 12 jets", [(12, None, "jets", None)]),  # codes and names, not counts
+        ("sold over a year and a half because it may overheat", [(0.5, None, None, None)]),  # "because" counts nothing
         ("3k troops", [(3000, None, "troops", None)]),
         ("170mm howitzers and 240 mm launchers", [(170, "mm", None, None), (240, "mm", None, None)]),
         ("two-thirds of them", [(0.667, None, None, None)]),
