@@ -681,15 +681,16 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
     rows = list(
         db.query(
             f"select c.id, c.article_id, c.text, c.quantities, c.hedges, {_WHEN} as published, "
-            f"(select s.name from attributions t join sources s on s.id = t.source_id where t.claim_id = c.id "
-            f" and t.method != 'article' order by t.id limit 1) as source, "
-            f"(select s.kind from attributions t join sources s on s.id = t.source_id where t.claim_id = c.id "
-            f" and t.method != 'article' order by t.id limit 1) as source_kind, "
-            f"(select t.cue from attributions t where t.claim_id = c.id and t.method != 'article' order by t.id limit 1) as cue, "
+            f"s.name as source, s.kind as source_kind, t.cue as cue, "
             # An official body's own site: the article's own source is that body, not a declared origin.
             f"a.declared_origin is null and a.declared_origin_url is null and exists (select 1 from attributions t "
             f" join sources s on s.id = t.source_id where t.claim_id = c.id and t.method = 'article' and s.kind = 'organization') as official "
-            f"from claims c join articles a on a.id = c.article_id where c.id in ({marks})",
+            f"from claims c join articles a on a.id = c.article_id "
+            # Its own source: the first sentence-level attribution, read once for name, kind and cue.
+            f"left join attributions t on t.id = (select f.id from attributions f where f.claim_id = c.id and f.method != 'article' "
+            f" order by f.id limit 1) "
+            f"left join sources s on s.id = t.source_id "
+            f"where c.id in ({marks})",
             claim_ids,
         )
     )
