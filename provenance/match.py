@@ -19,7 +19,7 @@ from enum import StrEnum
 from datasketch import MinHash
 from rapidfuzz import fuzz
 
-from .claims import Quantity
+from .claims import Quantity, quotes
 
 
 class Relation(StrEnum):
@@ -274,10 +274,8 @@ def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, s
 
 @functools.lru_cache(maxsize=_CACHED)
 def _quoted_stems(text: str) -> frozenset[str]:
-    return frozenset(_stem(w) for q in _QUOTED.findall(text) for w in _words(q[0] or q[1]))
-
-
-_QUOTED = re.compile(r"“([^”]{12,})”|\"([^\"]{12,})\"")
+    """The stems of a claim's quotations long enough to say something (12 characters or more)."""
+    return frozenset(_stem(w) for q in quotes(text) if len(q) >= 12 for w in _words(q))
 
 
 def _different_quotes(a: str, b: str) -> bool:
@@ -423,7 +421,7 @@ def is_recap(text: str) -> bool:
 
 # What a reporter did: asked for comment. The outlet's own reporting, never taken from anyone.
 _ASKED_FOR_COMMENT = re.compile(
-    r"\b(?:did not|didn't|has not|hasn't|have not|haven't)\s+(?:immediately\s+)?(?:respond|reply|return)\w*\s+to\s+(?:a\s+|an?\s+)?"
+    r"\b(?:did not|didn't|has not|hasn't|have not|haven't)\s+(?:immediately\s+)?(?:respond|reply|return)\w*\s+to\s+(?:an?\s+)?"
     r"(?:request|requests|email|emails|call|calls|message|messages)|\bdeclined\s+to\s+comment|\bcould not be reached\b",
     re.I,
 )
