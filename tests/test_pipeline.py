@@ -224,6 +224,16 @@ def test_likeness_reads_no_origins_nor_favoured_article_so_the_second_pass_keeps
 
 
 
+def crawl_web(db, root: Path, pages: dict[str, bytes]) -> None:
+    """Write `pages` ("host/path.html": HTML) under `root`, each host its own site, serve them on
+    127.0.0.1 under their host names and crawl every one."""
+    for name, html in pages.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(html)
+    with sample_web(root) as web:
+        pipeline.crawl(db, list(web.pages), outlets=OUTLETS, depth=0, settings=replace(LOCAL, proxy=web.proxy_url))
+
+
 def test_a_derivative_fact_with_no_source_is_unsupported_unless_the_next_sentence_names_one(db, tmp_path):
     # Two sites on their own host names (a declared origin on the article's own site is no origin).
     copied = [
@@ -239,11 +249,7 @@ def test_a_derivative_fact_with_no_source_is_unsupported_unless_the_next_sentenc
             "Original Source: council.example",
         ]),
     }
-    for name, html in pages.items():
-        (tmp_path / name).parent.mkdir(parents=True)
-        (tmp_path / name).write_bytes(html)
-    with sample_web(tmp_path) as web:
-        pipeline.crawl(db, list(web.pages), outlets=OUTLETS, depth=0, settings=replace(LOCAL, proxy=web.proxy_url))
+    crawl_web(db, tmp_path, pages)
     unsupported = [r["text"] for r in db.query(
         "select c.text from claim_matches m join claims c on c.id = m.claim_id where m.origin_claim_id is null order by c.seq")]
     assert unsupported == ["It is the third such disaster for Ashcombe in two years."]
@@ -276,11 +282,7 @@ def test_an_outlet_credited_by_name_without_a_link_is_cited_by_the_claim_and_its
             b'content="Test Outlet"', b'content="Northgate News Agency"'),
         "www.courier.example/news/spill.html": article_page("Paper", "2025-06-09T12:00:00Z", paper),
     }
-    for name, html in pages.items():
-        (tmp_path / name).parent.mkdir(parents=True)
-        (tmp_path / name).write_bytes(html)
-    with sample_web(tmp_path) as web:
-        pipeline.crawl(db, list(web.pages), outlets=OUTLETS, depth=0, settings=replace(LOCAL, proxy=web.proxy_url))
+    crawl_web(db, tmp_path, pages)
     via = {r["text"][:20]: r["url"] for r in db.query(
         "select c.text, a.url from claim_matches m join claims c on c.id = m.claim_id join claims o on o.id = m.origin_claim_id "
         "join articles a on a.id = o.article_id join articles p on p.id = c.article_id where p.url like '%courier%' and m.basis = 'citation'")}
@@ -297,11 +299,7 @@ def test_an_outlet_credited_by_name_cites_only_its_latest_articles_before_the_cl
     pages = {f"www.northgatenews.example/news/{day}.html": agency(day) for day in range(1, 10)}
     pages["www.courier.example/news/spill.html"] = article_page("Paper", "2025-06-08T12:00:00Z", [
         "About 8,000 litres of diesel leaked from a barge at Kelmouth's Quay 4 early on Monday, the Northgate news agency reported."])
-    for name, html in pages.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_bytes(html)
-    with sample_web(tmp_path) as web:
-        pipeline.crawl(db, list(web.pages), outlets=OUTLETS, depth=0, settings=replace(LOCAL, proxy=web.proxy_url))
+    crawl_web(db, tmp_path, pages)
     claim = next(db.query("select c.id from claims c join articles a on a.id = c.article_id where a.url like '%courier%'"))["id"]
     (view,) = store.claim_views(db, [claim])
     cited = sorted(db.execute(f"select url from articles where id in ({','.join(map(str, view.linked_articles))})").fetchall())
