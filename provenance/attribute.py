@@ -11,7 +11,7 @@ Pure: text and claims in, Attribution records out.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -347,6 +347,9 @@ class _Register:
     # definite description with their head noun ("the agency") resolves to them.
     background: list[Source] = field(default_factory=list)
     cues: dict[str, str] = field(default_factory=dict)  # source name -> the words that cited it
+    # Whom "he" or "she" means next: the person a sentence quoted, else the person a sentence with
+    # no speaker is about ("Trump spoke for an hour. “I love you,” he said.").
+    subject: Source | None = None
 
     def notice(self, text: str) -> None:
         for m in _ORG_NAME.finditer(text):
@@ -356,6 +359,18 @@ class _Register:
                 org = _organization(phrase, self, self.outlets)
                 if not self.find(org.name):
                     self.background.append(org)
+
+    def follow(self, text: str, speaker: Source | None) -> None:
+        """After a sentence: its speaker if a person, else the first person it names."""
+        if speaker is not None:
+            if speaker.kind == SourceKind.PERSON:
+                self.subject = speaker
+            return
+        for name, full in _named_people(text):
+            known = self.find(name, SourceKind.PERSON)
+            if known or full:
+                self.subject = known or Source(name, SourceKind.PERSON)
+                return
 
     def affiliate(self, organization: Source) -> Source:
         known = self.find(organization.name, organization.kind)
@@ -623,6 +638,37 @@ def _organization_of(role: str) -> str | None:
     return org if re.search(r"[A-Z]", org) or len(org.split()) >= 2 else None
 
 
+# Capitalised words that open a sentence or a clause without naming anyone ("But Trump said").
+_NOT_NAME_WORDS = {
+    "A", "An", "The", "But", "And", "Or", "So", "Yet", "If", "As", "At", "In", "On", "Of", "For", "To", "By", "With",
+    "From", "When", "While", "After", "Before", "Since", "Although", "Though", "Because", "Until", "Then", "This",
+    "That", "These", "Those", "It", "He", "She", "They", "We", "I", "You", "His", "Her", "Their", "Our", "My", "Its",
+    "Still", "Even", "Also", "Now", "Meanwhile", "However", "Instead", "Asked", "Like", "Unlike", "Under", "Over",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
+    "April", "May", "June", "July", "August", "September", "October", "November", "December",
+}
+_CAPITALISED_RUN = re.compile(r"(?<![\w.’'-])(?:[A-Z][\w’'.-]*\s+){0,4}[A-Z][\w’'-]*")
+
+
+def _named_people(text: str) -> Iterator[tuple[str, bool]]:
+    """The capitalised names of a sentence in order, outside quotations and not as objects of a
+    preposition ("in New York", "with John Smith"), each with whether it looks like a person's
+    full name ("Hillary Clinton", "Mr. Obama") rather than a word that may be a surname ("Trump")."""
+    quoted = _quoted_spans(text)
+    for m in _CAPITALISED_RUN.finditer(text):
+        if any(s <= m.start() < e for s, e in quoted):
+            continue
+        words = m.group(0).split()
+        while words and words[0] in _NOT_NAME_WORDS:
+            words.pop(0)
+        cut = next((i for i, w in enumerate(words) if w in _NOT_NAME_WORDS), len(words))
+        name = re.sub(r"['’]s?$", "", " ".join(words[:cut]))
+        if not name or re.search(r"\b(?:in|at|from|to|of|near|for|on|into|across|with|by|about|against|than|like)\s+$", text[: m.start()]):
+            continue
+        bare, titles = _strip_titles(name)
+        yield bare, _looks_like_person(bare) or bool(titles and len(bare.split()) == 1 and bare[:1].isupper())
+
+
 def _looks_like_person(name: str) -> bool:
     words = name.split()
     if not words or words[0] in ("The", "A", "An") or all(w in _TITLE_WORDS or w.lower() in _ROLE_NOUNS for w in words):
@@ -659,7 +705,7 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
             "org": [SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT],
             "any": [SourceKind.PERSON, SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.ANONYMOUS],
         }[want]
-        source = register.latest(kinds)
+        source = (register.subject if want == "person" else None) or register.latest(kinds)
         return (source, Method.INHERITED, None, None) if source else None
     # A capital that only starts the sentence names nothing: "Tests found", "Expert evidence suggested".
     opening = found.start == 0 and _head(key) in _DOC_HEADS and not re.search(r"[A-Z]", mention[1:])
@@ -840,6 +886,7 @@ def attribute(
                     cue_span=(claim.start + found.cue_span[0], claim.start + found.cue_span[1]) if found.cue_span else None,
                 )
             )
+        register.follow(claim.text, mine[0].source if mine else None)
         if mine:
             # The claim's own source (the outermost: "..., according to the court") is the one a
             # following "it said" means, not a source nested inside it ("Tests found ...").
@@ -899,3 +946,29 @@ def _origin_source(outlets: Outlets, mention: str | None, url: str | None) -> So
         return Source(re.sub(r"^(?:the|The)\s+", "", mention.strip()), kind)
     name = host.removeprefix("www.") or mention
     return Source(name, SourceKind.OUTLET) if name else None
+
+
+# A desk byline ("Quicktake Staff", "MoneyMinute Desk") is an outlet's, however its name reads; a
+# press office's ("Ostmark University Press Office") is the body's.
+_DESK_BYLINE = re.compile(r"\b(?:staff|desk|newsroom|team|reporters?|editors?|correspondents?|writers?)\W*$", re.I)
+_PRESS_OFFICE = re.compile(r"\b(?:press|media|communications?|public affairs)\s+(?:office|unit|department|directorate)\b", re.I)
+
+
+def speaking_body(site_name: str | None, author: str | None, text: str, domain: str) -> Outlet | None:
+    """The body a page of a site missing from the outlet files speaks for, if the page reads as its
+    own statement (a press release): it is bylined by the body or an office of it ("Regional Court;
+    Press Office", "Harbour Master's Office"), or, unbylined, it names the site as the subject of a
+    sentence ("Nestwell is voluntarily recalling ..."). An outlet's page has a reporter's or a desk's
+    byline and rarely speaks of itself in the third person. Such a page starts its statements: the
+    matcher never reads them as a rewrite of earlier coverage."""
+    name = (site_name or "").strip()
+    byline = (author or "").strip()
+    if byline:
+        words = {w.lower() for w in re.findall(r"[\w'’.&]+", byline)}
+        body = byline == name or bool(_PRESS_OFFICE.search(byline)) or (
+            bool(words & _ORG_WORDS) and not words & _OUTLET_WORDS and not _DESK_BYLINE.search(byline)
+        )
+    else:
+        subject = re.escape(re.sub(r"^The\s+", "", name))
+        body = bool(subject) and re.search(rf"(?:^|[.!?]\s+|\n)(?:The\s+)?{subject}\s+[a-z]", text) is not None
+    return Outlet(name=name or byline, domains=(domain,), kind=SourceKind.ORGANIZATION) if body else None

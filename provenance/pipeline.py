@@ -140,7 +140,7 @@ def analysed(item: Page | Unreadable, outlets: Outlets, options: ExtractOptions)
         declared_origin=article.declared_origin,
         declared_origin_url=article.declared_origin_url,
         credit=claims_stage.dateline(article.text, outlets.dateline_patterns),
-        site=outlets.for_host(article.domain),
+        site=outlets.for_host(article.domain) or attribute_stage.speaking_body(article.site_name, article.author, article.text, article.domain),
     )
     return Analysed(item, article, store.Analysis(found, sources, [match_stage.bands(c.text) for c in found]))
 

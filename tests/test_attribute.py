@@ -123,3 +123,35 @@ def test_a_quote_continued_in_the_next_sentence_keeps_its_speaker():
     text = 'Ilhan Sorvenne said: "They are filling gaps. They are not opening a new front."'
     found, per_claim, _ = sources(text)
     assert len(found) == 2 and per_claim[1] == [("Ilhan Sorvenne", "person", "said", "inherited")]
+
+
+@pytest.mark.parametrize(
+    ("site_name", "author", "text", "body"),
+    [
+        ("Regional Court of Varnholt", "Regional Court; Press Office", "The court ordered Calverex to pay.", "Regional Court of Varnholt"),
+        ("Kelmouth Harbour Authority", "Harbour Master's Office", "Diesel leaked at Quay 4.", "Kelmouth Harbour Authority"),
+        ("Lindmark Consumer Safety Authority", "Lindmark Consumer Safety Authority", "The recall covers 48,000 units.",
+         "Lindmark Consumer Safety Authority"),
+        # Unbylined, and speaking of itself in the third person: a company's statement.
+        ("Nestwell", None, "A message to owners.\n\nNestwell is voluntarily recalling the Halo 2.", "Nestwell"),
+        ("Keld & Arneson", None, "It is a victory, said Tomas Keld. Keld & Arneson will study the judgment.", "Keld & Arneson"),
+        # Reporters, desks and outlets that do not speak of themselves are outlets.
+        ("Orbis Press", "Ilka Brandt", "Nestwell is recalling 48,000 monitors.", None),
+        ("Quicktake", "Quicktake Staff", "Quicktake explains the ruling.", None),
+        ("Vantage News Agency", "Vantage News Agency Desk", "The court ruled.", None),
+        ("Parent Pulse", None, "The regulator announced a recall, one mum told Parent Pulse.", None),
+        (None, None, "Nestwell is recalling 48,000 monitors.", None),
+    ],
+)
+def test_a_page_bylined_by_a_body_or_speaking_of_its_site_is_that_bodys_statement(site_name, author, text, body):
+    found = attribute.speaking_body(site_name, author, text, "www.example.example")
+    assert (found.name, found.kind, found.domains) == (body, "organization", ("www.example.example",)) if body else found is None
+
+
+def test_he_said_after_a_sentence_without_a_speaker_means_the_person_it_was_about():
+    text = ("Donald Trump spoke for an hour at a rally in New York on Tuesday.\n\n"
+            "“We are going to win this state by a lot,” he said.")
+    found, per_claim, result = sources(text)
+    assert per_claim[1] == [("Donald Trump", "person", "said", "inherited")]
+    he = next(a for a in result if a.claim_seq == 1)
+    assert text[he.mention_span[0]:he.mention_span[1]] == "he" and text[he.cue_span[0]:he.cue_span[1]] == "said"
