@@ -480,6 +480,10 @@ def _subject_before(text: str, end: int) -> _Found | None:
     return _Found(stripped, offset, "", role)
 
 
+# A name may end in an abbreviation's period: "Robert Smith Jr.", "Acme Co.", "Ashton, Md.", "J.P.".
+_ABBREVIATION_END = re.compile(r"(?:\b[A-Z][a-z]?|\b(?:[A-Z]\.)+[A-Z]|\b(?:Jr|Sr|Inc|Ltd|Corp|Co|Bros))\.$")
+
+
 def _subject_after(text: str, start: int) -> _Found | None:
     """The speaker after an inverted tag: '"...," said Lt. Gen. Ilhan Sorvenne, the ...'."""
     # Inside one claim a period followed by more words is an abbreviation ("Lt. Gen."), not an end.
@@ -490,6 +494,8 @@ def _subject_after(text: str, start: int) -> _Found | None:
     if not m:
         return None
     np = m.group("np").strip()
+    if np.endswith(".") and not _ABBREVIATION_END.search(np):
+        np = np[:-1]  # '..., said Mr. Burman.': the sentence's full stop, not the name's
     if re.match(r"(?:on|in|at|last|this|during|after|before|yesterday|today|earlier|later|that|it|there|the\s+(?:day|week|month|year))\b", np, re.I):
         return None
     role = None
@@ -855,7 +861,8 @@ def attribute(
     for claim in claims:
         mine: list[Attribution] = []
         register.notice(claim.text)
-        for found in _find(claim.text):
+        text = _plain_quotes(claim.text)
+        for found in _find(text):
             classified = _classify(found, register, outlets, links, claim)
             if not classified:
                 continue
@@ -886,7 +893,7 @@ def attribute(
                     cue_span=(claim.start + found.cue_span[0], claim.start + found.cue_span[1]) if found.cue_span else None,
                 )
             )
-        register.follow(claim.text, mine[0].source if mine else None)
+        register.follow(text, mine[0].source if mine else None)
         if mine:
             # The claim's own source (the outermost: "..., according to the court") is the one a
             # following "it said" means, not a source nested inside it ("Tests found ...").
@@ -915,6 +922,12 @@ def _span_in(claim: Claim, mention: str, near: int) -> tuple[int, int] | None:
     return (claim.start + at, claim.start + at + len(mention.strip())) if at >= 0 else None
 
 
+def _plain_quotes(text: str) -> str:
+    """Quotation marks typed as two apostrophes or backticks (''It is,'' he said) as one '"',
+    padded to keep every offset."""
+    return text.replace("''", ' "').replace("``", '" ') if "''" in text or "``" in text else text
+
+
 def _continues_quote(claims: Sequence[Claim], claim: Claim) -> bool:
     """A sentence inside a quotation opened in the previous claim belongs to that speaker."""
     if claim.seq == 0:
@@ -922,7 +935,8 @@ def _continues_quote(claims: Sequence[Claim], claim: Claim) -> bool:
     before = claims[claim.seq - 1]
     if before.paragraph != claim.paragraph:
         return False
-    opened = before.text.count("“") - before.text.count("”") + (before.text.count('"') % 2)
+    text = _plain_quotes(before.text)
+    opened = text.count("“") - text.count("”") + (text.count('"') % 2)
     return opened > 0
 
 
