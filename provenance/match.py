@@ -104,6 +104,9 @@ class ClaimView:
     # Published on an official body's own site (a press release): its statements start there, so
     # only what it cites can be an origin, never a look-alike in earlier coverage.
     official: bool = False
+    # The article's first sentence with no full stop: the headline again, which the next sentence
+    # states in full. A headline sums up a story: no claim's rewrite, nor what a claim rewrites.
+    heading: bool = False
 
 
 @dataclass(frozen=True)
@@ -321,9 +324,12 @@ def _fmt(q: Quantity) -> str:
     return f"{q.hedge} {q.text}" if q.hedge else q.text
 
 
-def distortions(derived: ClaimView, origin: ClaimView) -> list[dict[str, str]]:
-    """What `derived` changed of `origin`: numbers, hedges, attribution. Each detail quotes both sides."""
-    found = _quantity_changes(derived.quantities, origin.quantities)
+def distortions(derived: ClaimView, origin: ClaimView, elsewhere: Sequence[Quantity] = ()) -> list[dict[str, str]]:
+    """What `derived` changed of `origin`: numbers, hedges, attribution. Each detail quotes both sides.
+    A figure in `elsewhere` (the origin article's other sentences like the claim) is no changed
+    figure: the claim folded that sentence in ("Prices rose 3.6% ..., driven by services and
+    electricity" beside "The rise was driven mainly by services, where prices rose 4.9 percent")."""
+    found = _quantity_changes([q for q in derived.quantities if not any(_same_value(q.value, x.value) for x in elsewhere)], origin.quantities)
     lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text, derived.cue is None)]
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     if lost and not weakly_cited and not any(h in _MODAL_HEDGES for h in derived.hedges):
@@ -427,6 +433,10 @@ _ASKED_FOR_COMMENT = re.compile(
 )
 
 
+def is_heading(text: str) -> bool:
+    return not re.search(r"[.!?…:;”\"’')\]]\s*$", text)
+
+
 def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
     """A statement of fact someone could check, not a question, an opinion or a reporter's own
     request for comment."""
@@ -478,7 +488,7 @@ def likeness(
     """The candidates at `floor` or above (the threshold by default), each with its score before
     the favoured article's bonus (see `rank`)."""
     found = []
-    candidates = [c for c in candidates if c.claim_id != claim.claim_id]
+    candidates = [c for c in candidates if c.claim_id != claim.claim_id and not c.heading]
     weights = term_weights(claim, candidates, settings.places)
     for candidate in candidates:
         rarity = rare_cover(claim, candidate, weights, settings.places)
@@ -527,7 +537,7 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     if not above:
         return []
     best_score, best = above[0]
-    if is_recap(claim.text) or (is_commentary(claim.text) and best_score < settings.threshold + settings.commentary_margin):
+    if claim.heading or is_recap(claim.text) or (is_commentary(claim.text) and best_score < settings.threshold + settings.commentary_margin):
         return []
     close = [(s, c) for s, c in above if s >= best_score - settings.citation_margin]
     cited = (
@@ -547,16 +557,13 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
 
 
 def _match(claim: ClaimView, origin: ClaimView, score: float, basis: str, ranked: list[tuple[float, ClaimView]], settings: MatchSettings) -> Match:
-    changes = distortions(claim, origin)
     # One sentence may fold two of the origin article's sentences together ("12,000 troops were
     # stationed ..., during which Velmora captured 1,300 sq km"): figures the origin lacks are
     # compared with the sibling sentence that has them.
+    siblings = [c for s, c in ranked if s >= settings.threshold and c.article_id == origin.article_id and c.claim_id != origin.claim_id]
+    changes = distortions(claim, origin, [x for c in siblings for x in c.quantities])
     rest = [q for q in claim.quantities if q.value >= 10 and not any(_same_value(q.value, o.value) for o in origin.quantities)]
-    sibling = next(
-        (c for s, c in ranked if rest and s >= settings.threshold and c.article_id == origin.article_id and c.claim_id != origin.claim_id
-         and any(_same_value(q.value, x.value) for q in rest for x in c.quantities)),
-        None,
-    )
+    sibling = next((c for c in siblings if any(_same_value(q.value, x.value) for q in rest for x in c.quantities)), None)
     if sibling is not None:
         changes += [d for d in _quantity_changes(rest, sibling.quantities) if d not in changes]
     return Match(claim.claim_id, origin.claim_id or 0, score, relation(claim, origin), tuple(changes), basis)

@@ -680,7 +680,7 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
     marks = ",".join("?" * len(claim_ids))
     rows = list(
         db.query(
-            f"select c.id, c.article_id, c.text, c.quantities, c.hedges, {_WHEN} as published, "
+            f"select c.id, c.article_id, c.text, c.seq, c.quantities, c.hedges, {_WHEN} as published, "
             f"s.name as source, s.kind as source_kind, t.cue as cue, "
             # An official body's own site: the article's own source is that body, not a declared origin.
             f"a.declared_origin is null and a.declared_origin_url is null and exists (select 1 from attributions t "
@@ -747,6 +747,7 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
             favoured_article=favoured[r["article_id"]],
             origin_claims=frozenset(matched.get(r["id"], set())),
             official=bool(r["official"]),
+            heading=r["seq"] == 0 and match.is_heading(r["text"]),
         )
         for r in rows
     ]

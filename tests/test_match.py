@@ -6,8 +6,8 @@ import pytest
 
 from provenance import claims, outlets
 from provenance.match import (
-    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, is_recap, match, rank, rare_cover, relation, similarity,
-    term_weights,
+    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, is_heading, is_recap, match, rank, rare_cover, relation,
+    similarity, term_weights,
 )
 
 
@@ -271,3 +271,27 @@ def test_two_different_quotations_by_one_speaker_are_two_statements():
     settings = MatchSettings()
     assert similarity(now, then) + settings.citation_bonus < settings.threshold  # not even inside a cited article
     assert similarity(now, again) >= MatchSettings().threshold
+
+
+def test_a_headline_in_the_text_is_neither_matched_nor_an_origin():
+    headline = "Nestwell recalls 48k Halo 2 baby monitors: what owners need to know"
+    body = view("Nestwell is recalling some 48,000 Halo 2 baby monitors because the battery may overheat, the regulator said.",
+                claim_id=10, article_id=5, published="2025-01-01")
+    assert is_heading(headline) and not is_heading(body.text) and not is_heading("In June we reported that owners were complaining:")
+    assert match(view(headline), [body])  # read as a sentence, it would be matched
+    assert match(view(headline, heading=True), [body]) == []
+    derived = view("Nestwell is recalling 48,000 Halo 2 baby monitors because the battery may overheat.")
+    found = match(derived, [view(headline, claim_id=9, article_id=5, heading=True, published="2025-01-01"), body])
+    assert [m.origin_claim_id for m in found] == [10]
+
+
+def test_a_figure_from_another_sentence_of_the_origin_article_is_not_a_changed_number():
+    derived = view("Prices rose 3.6% in the year to April, the fastest pace since February 2025, driven by services and electricity.")
+    driven = view("The rise was driven mainly by services, where prices rose 4.9 percent, and by electricity, which cost 11.2 percent "
+                  "more than in April 2025.", claim_id=10, article_id=5, published="2025-01-01")
+    rose = view("Consumer prices rose 3.6 percent in the year to April, the fastest pace since February 2025.",
+                claim_id=11, article_id=5, published="2025-01-01")
+    assert kinds(distortions(derived, driven)) == [("number_changed", "4.9 percent -> 3.6%")]
+    assert kinds(distortions(derived, driven, rose.quantities)) == []
+    found = match(derived, [driven, rose])
+    assert found and all(d["kind"] != "number_changed" for m in found for d in m.distortions)
