@@ -102,8 +102,13 @@ for _verb in sorted(set(_VERBS), key=len, reverse=True):
     )
 _AUX_WORDS = {
     "has", "have", "had", "also", "further", "previously", "later", "earlier", "then", "now", "again",
-    "repeatedly", "separately", "first", "once",
+    "repeatedly", "separately", "first", "once", "often", "just", "long", "still", "already", "always",
 }
+# Between a subject and its verb: "Wells Fargo this month announced", "prosecutors in April charged".
+_TIME_BEFORE_VERB = re.compile(
+    r"(?:in\s+a\s+statement|on\s+\w+day|(?:this|last)\s+(?:week|month|year|weekend|morning|afternoon|evening)|"
+    r"in\s+(?:January|February|March|April|May|June|July|August|September|October|November|December|\d{4}))$"
+)
 _NOT_ADVERBS = {"family", "ally", "rally", "assembly", "supply", "reply", "only", "early", "daily", "weekly", "monthly", "italy"}
 _LOWER_WORD = re.compile(r"[a-z]+")
 
@@ -122,7 +127,7 @@ class _Speech:
             if not word:
                 break
             w = word.group(1)
-            phrase = re.search(r"(?:in\s+a\s+statement|on\s+\w+day)$", before)
+            phrase = _TIME_BEFORE_VERB.search(before)
             if phrase:
                 self._start = phrase.start()
             elif w in _AUX_WORDS or (w in ("was", "were") and self.verb.startswith("quoted")) or (
@@ -443,6 +448,12 @@ class _Found:
     cue_span: tuple[int, int] | None = None  # offsets of the cue in the claim
 
 
+_SUBORDINATOR = re.compile(
+    r"\b(?:that|which|who|whom|what|when|where|why|how|because|since|after|before|though|although|while|if|until|unless|whether|as|than|once)\s+"
+)
+_DETERMINED = re.compile(r"(?:the|a|an|his|her|their|its|our|some|many|most|several|two|three|four|five)\s", re.I)
+
+
 def _subject_before(text: str, end: int) -> _Found | None:
     """The noun phrase right before a speech verb at `end`: after the last clause boundary,
     with an apposition (", Ukraine's military intelligence chief,") split off as the role."""
@@ -475,6 +486,14 @@ def _subject_before(text: str, end: int) -> _Found | None:
         offset += lead.end()
         stripped = stripped[lead.end():]
     stripped = re.sub(r"\s+(?:has|have|had|also|further|previously|later|then|now|again|on\s+\w+day)$", "", stripped.rstrip(), flags=re.I)
+    # "... since Clinton said", "Back when he wrote", "the gap between what Trump says": the subject
+    # is what follows the last subordinating word, when that is a name, a pronoun or a determined noun.
+    subordinate = list(_SUBORDINATOR.finditer(stripped))
+    if subordinate:
+        rest = stripped[subordinate[-1].end():]
+        if _plausible(rest) and (_key(rest) in _PRONOUNS or rest[0].isupper() or _DETERMINED.match(rest)):
+            offset += subordinate[-1].end()
+            stripped = rest
     if not stripped or len(_WORD.findall(stripped)) > 12:
         return None
     return _Found(stripped, offset, "", role)
@@ -650,6 +669,7 @@ _NOT_NAME_WORDS = {
     "From", "When", "While", "After", "Before", "Since", "Although", "Though", "Because", "Until", "Then", "This",
     "That", "These", "Those", "It", "He", "She", "They", "We", "I", "You", "His", "Her", "Their", "Our", "My", "Its",
     "Still", "Even", "Also", "Now", "Meanwhile", "However", "Instead", "Asked", "Like", "Unlike", "Under", "Over",
+    "Whether", "Said", "Says", "Day",
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
     "April", "May", "June", "July", "August", "September", "October", "November", "December",
 }
@@ -660,6 +680,9 @@ def _named_people(text: str) -> Iterator[tuple[str, bool]]:
     """The capitalised names of a sentence in order, outside quotations and not as objects of a
     preposition ("in New York", "with John Smith"), each with whether it looks like a person's
     full name ("Hillary Clinton", "Mr. Obama") rather than a word that may be a surname ("Trump")."""
+    words = text.split()
+    if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
+        return  # a headline in title case names nobody in particular
     quoted = _quoted_spans(text)
     for m in _CAPITALISED_RUN.finditer(text):
         if any(s <= m.start() < e for s, e in quoted):

@@ -59,6 +59,10 @@ def test_the_seed_article_gives_every_row_of_the_worked_example():
         ("The regulator suspects a charging circuit made by an outside supplier.", [("regulator", "organization", "suspects", "explicit")]),
         ("Nestwell recalled a batch of its night lights in 2023 over a similar battery fault.", []),
         ("Moscow recalled its ambassador on Monday.", []),
+        # The subject follows a subordinating word; a time phrase may stand between it and the verb.
+        ("Hours after Clinton said the video was fake, the campaign released all of it.", [("Clinton", "organization", "said", "explicit")]),
+        ("Nestwell this month announced it would end the sales incentives.", [("Nestwell", "organization", "announced", "explicit")]),
+        ("Officials who spoke on condition of anonymity said the talks had stalled.", [("Officials who spoke on condition of anonymity", "anonymous", "said", "explicit")]),
     ],
 )
 def test_sentence_patterns(text, expected):
