@@ -989,23 +989,36 @@ def _origin_source(outlets: Outlets, mention: str | None, url: str | None) -> So
 # press office's ("Ostmark University Press Office") is the body's.
 _DESK_BYLINE = re.compile(r"\b(?:staff|desk|newsroom|team|reporters?|editors?|correspondents?|writers?)\W*$", re.I)
 _PRESS_OFFICE = re.compile(r"\b(?:press|media|communications?|public affairs)\s+(?:office|unit|department|directorate)\b", re.I)
+# Where sites file their own statements: "/press/2026/...", "/bulletins/...", "/investors/news/...".
+_STATEMENT_PATH = re.compile(
+    r"/(?:press|press-?releases?|media-?releases?|news-?releases?|releases|statements?|bulletins?|announcements?"
+    r"|notices|advisories|recalls|investors?|investor-relations)/",
+    re.I,
+)
 
 
-def speaking_body(site_name: str | None, author: str | None, text: str, domain: str) -> Outlet | None:
+def speaking_body(url: str, site_name: str | None, author: str | None, text: str) -> Outlet | None:
     """The body a page of a site missing from the outlet files speaks for, if the page reads as its
-    own statement (a press release): it is bylined by the body or an office of it ("Regional Court;
-    Press Office", "Harbour Master's Office"), or, unbylined, it names the site as the subject of a
-    sentence ("Nestwell is voluntarily recalling ..."). An outlet's page has a reporter's or a desk's
-    byline and rarely speaks of itself in the third person. Such a page starts its statements: the
-    matcher never reads them as a rewrite of earlier coverage."""
+    own statement (a press release): it is filed where sites put their statements ("/press/",
+    "/bulletins/", "/investors/"), or bylined by the body or an office of it ("Regional Court;
+    Press Office", "Harbour Master's Office"), or, unbylined, its site is named like a body
+    ("Drevanian Civil Protection Agency") or is the subject of one of its sentences ("Nestwell is
+    voluntarily recalling ..."). An outlet's page has a reporter's or a desk's byline, and rarely
+    speaks of itself in the third person. Such a page starts its statements: the matcher never
+    reads them as a rewrite of earlier coverage."""
     name = (site_name or "").strip()
     byline = (author or "").strip()
-    if byline:
+    site_words = {w.lower() for w in re.findall(r"[\w'’.&]+", name)}
+    named_like_a_body = bool(site_words & _ORG_WORDS) and not site_words & _OUTLET_WORDS and not _NEWS_AGENCY.search(name)
+    if _STATEMENT_PATH.search(urlsplit(url).path):
+        body = True
+    elif byline:
         words = {w.lower() for w in re.findall(r"[\w'’.&]+", byline)}
         body = byline == name or bool(_PRESS_OFFICE.search(byline)) or (
             bool(words & _ORG_WORDS) and not words & _OUTLET_WORDS and not _DESK_BYLINE.search(byline)
         )
     else:
         subject = re.escape(re.sub(r"^The\s+", "", name))
-        body = bool(subject) and re.search(rf"(?:^|[.!?]\s+|\n)(?:The\s+)?{subject}\s+[a-z]", text) is not None
-    return Outlet(name=name or byline, domains=(domain,), kind=SourceKind.ORGANIZATION) if body else None
+        body = named_like_a_body or bool(subject) and re.search(rf"(?:^|[.!?]\s+|\n)(?:The\s+)?{subject}\s+[a-z]", text) is not None
+    host = urlsplit(url).hostname or ""
+    return Outlet(name=name or byline or host, domains=(host,), kind=SourceKind.ORGANIZATION) if body and (name or byline or host) else None

@@ -440,7 +440,7 @@ def is_heading(text: str) -> bool:
 def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
     """A statement of fact someone could check, not a question, an opinion or a reporter's own
     request for comment."""
-    if text.rstrip().endswith("?") or re.search(r"\b(?:I|my|we|our|should|must|ought)\b", text) or is_commentary(text):
+    if text.rstrip().endswith("?") or re.search(r"\b(?:I|[Mm]y|[Ww]e|[Oo]ur|[Ss]hould|[Mm]ust|[Oo]ught)\b", text) or is_commentary(text):
         return False
     if _ASKED_FOR_COMMENT.search(text):
         return False

@@ -140,7 +140,7 @@ def analysed(item: Page | Unreadable, outlets: Outlets, options: ExtractOptions)
         declared_origin=article.declared_origin,
         declared_origin_url=article.declared_origin_url,
         credit=claims_stage.dateline(article.text, outlets.dateline_patterns),
-        site=outlets.for_host(article.domain) or attribute_stage.speaking_body(article.site_name, article.author, article.text, article.domain),
+        site=outlets.for_host(article.domain) or attribute_stage.speaking_body(article.url, article.site_name, article.author, article.text),
     )
     return Analysed(item, article, store.Analysis(found, sources, [match_stage.bands(c.text) for c in found]))
 
@@ -397,7 +397,8 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
             if view.article_id not in derivative:
                 derivative[view.article_id] = final and store.is_derivative(db, view.article_id)
             unsupported = (
-                not found and view.source is None and derivative[view.article_id] and match_stage.is_checkable(view.text, view.quantities)
+                not found and view.source is None and not view.heading and derivative[view.article_id]
+                and match_stage.is_checkable(view.text, view.quantities)
                 and not store.source_follows(db, view.claim_id)
             )
             if kept is None or unsupported or rows != kept[2]:  # else the first pass wrote these very rows

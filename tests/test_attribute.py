@@ -130,25 +130,32 @@ def test_a_quote_continued_in_the_next_sentence_keeps_its_speaker():
 
 
 @pytest.mark.parametrize(
-    ("site_name", "author", "text", "body"),
+    ("path", "site_name", "author", "text", "body"),
     [
-        ("Regional Court of Varnholt", "Regional Court; Press Office", "The court ordered Calverex to pay.", "Regional Court of Varnholt"),
-        ("Kelmouth Harbour Authority", "Harbour Master's Office", "Diesel leaked at Quay 4.", "Kelmouth Harbour Authority"),
-        ("Lindmark Consumer Safety Authority", "Lindmark Consumer Safety Authority", "The recall covers 48,000 units.",
+        ("/2026/10/14/judgment", "Regional Court of Varnholt", "Regional Court; Press Office", "The court ordered Calverex to pay.",
+         "Regional Court of Varnholt"),
+        ("/news/spill", "Kelmouth Harbour Authority", "Harbour Master's Office", "Diesel leaked at Quay 4.", "Kelmouth Harbour Authority"),
+        ("/2026/11/10/halo-2", "Lindmark Consumer Safety Authority", "Lindmark Consumer Safety Authority", "The recall covers 48,000 units.",
          "Lindmark Consumer Safety Authority"),
-        # Unbylined, and speaking of itself in the third person: a company's statement.
-        ("Nestwell", None, "A message to owners.\n\nNestwell is voluntarily recalling the Halo 2.", "Nestwell"),
-        ("Keld & Arneson", None, "It is a victory, said Tomas Keld. Keld & Arneson will study the judgment.", "Keld & Arneson"),
+        # Filed where sites put their statements, whoever signs it.
+        ("/bulletins/2026/09/13/m6-1", "National Geological Survey of Drevania", "National Geological Survey", "A 6.1 earthquake struck.",
+         "National Geological Survey of Drevania"),
+        ("/investors/news/2027/q4-results", "Tervane Networks", "Mirela Vost", "Revenue fell 18%.", "Tervane Networks"),
+        # Unbylined, and named like a body or speaking of itself in the third person.
+        ("/news/cuts", "Electronics and Telecom Workers' Union", None, "The cuts are a betrayal.", "Electronics and Telecom Workers' Union"),
+        ("/news/recall", "Nestwell", None, "A message to owners.\n\nNestwell is voluntarily recalling the Halo 2.", "Nestwell"),
+        ("/news/victory", "Keld & Arneson", None, "It is a victory, said Tomas Keld. Keld & Arneson will study the judgment.", "Keld & Arneson"),
         # Reporters, desks and outlets that do not speak of themselves are outlets.
-        ("Orbis Press", "Ilka Brandt", "Nestwell is recalling 48,000 monitors.", None),
-        ("Quicktake", "Quicktake Staff", "Quicktake explains the ruling.", None),
-        ("Vantage News Agency", "Vantage News Agency Desk", "The court ruled.", None),
-        ("Parent Pulse", None, "The regulator announced a recall, one mum told Parent Pulse.", None),
-        (None, None, "Nestwell is recalling 48,000 monitors.", None),
+        ("/business/recall", "Orbis Press", "Ilka Brandt", "Nestwell is recalling 48,000 monitors.", None),
+        ("/explainers/ruling", "Quicktake", "Quicktake Staff", "Quicktake explains the ruling.", None),
+        ("/europe/ruling", "Vantage News Agency", "Vantage News Agency Desk", "The court ruled.", None),
+        ("/europe/ruling", "Vantage News Agency", None, "The court ruled.", None),
+        ("/daily/recall", "Parent Pulse", None, "The regulator announced a recall, one mum told Parent Pulse.", None),
+        ("/news/recall", None, None, "Nestwell is recalling 48,000 monitors.", None),
     ],
 )
-def test_a_page_bylined_by_a_body_or_speaking_of_its_site_is_that_bodys_statement(site_name, author, text, body):
-    found = attribute.speaking_body(site_name, author, text, "www.example.example")
+def test_a_page_filed_signed_or_spoken_as_a_body_is_that_bodys_statement(path, site_name, author, text, body):
+    found = attribute.speaking_body(f"http://www.example.example{path}", site_name, author, text)
     assert (found.name, found.kind, found.domains) == (body, "organization", ("www.example.example",)) if body else found is None
 
 
@@ -170,3 +177,39 @@ def test_quotation_marks_typed_as_two_apostrophes_close_a_quote_and_the_full_sto
         ("Leonard E. Burman", "person", "said"), ("Leonard E. Burman", "person", "said"), ("Robert Smith Jr", "person", "said"),
     ]
     assert [text[a.mention_span[0]:a.mention_span[1]] for a in result] == ["Leonard E. Burman", "Mr. Burman", "Robert Smith Jr."]
+
+
+def test_he_said_after_a_sentence_without_a_speaker_means_the_person_it_was_about():
+    text = ("Donald Trump spoke for an hour at a rally in New York on Tuesday.\n\n"
+            "“We are going to win this state by a lot,” he said.")
+    found, per_claim, result = sources(text)
+    assert per_claim[1] == [("Donald Trump", "person", "said", "inherited")]
+    he = next(a for a in result if a.claim_seq == 1)
+    assert text[he.mention_span[0]:he.mention_span[1]] == "he" and text[he.cue_span[0]:he.cue_span[1]] == "said"
+
+
+def test_quotation_marks_typed_as_two_apostrophes_close_a_quote_and_the_full_stop_is_not_the_name():
+    text = ("''It has the virtue of being fiscally responsible,'' Leonard E. Burman said of the plan.\n\n"
+            "''There is a lot of new complexity in it,'' said Mr. Burman.\n\n"
+            "''It was settled in 2014,'' said Robert Smith Jr.")
+    _, per_claim, result = sources(text)
+    assert [p[0][:3] for p in per_claim] == [
+        ("Leonard E. Burman", "person", "said"), ("Leonard E. Burman", "person", "said"), ("Robert Smith Jr", "person", "said"),
+    ]
+    assert [text[a.mention_span[0]:a.mention_span[1]] for a in result] == ["Leonard E. Burman", "Mr. Burman", "Robert Smith Jr."]
+
+
+@pytest.mark.parametrize(
+    "text, name, role, span",
+    [
+        ("Phil Smith, a spokesman for the United Mine Workers, said the union expected production to improve.",
+         "Phil Smith", "a spokesman for the United Mine Workers", "Phil Smith, a spokesman for the United Mine Workers,"),
+        ('"It was a spectacular deal for the company," said Tim Hess, a developer in Virginia, who introduced him to banks.',
+         "Tim Hess", "a developer in Virginia", "Tim Hess, a developer in Virginia, who introduced him to banks"),
+        ("“It is in their heads, and it is spreading,” said Pat Caddell, speaking of the race.", "Pat Caddell", None, "Pat Caddell"),
+        ("Trump, in a speech on Monday, said the plan would cost $20 billion.", "Trump", None, "Trump"),
+    ],
+)
+def test_the_source_span_covers_an_apposition_as_parc_marks_it_and_the_name_stays_the_source(text, name, role, span):
+    _, _, result = sources(text)
+    assert (result[0].source.name, result[0].role, text[result[0].mention_span[0]:result[0].mention_span[1]]) == (name, role, span)

@@ -124,7 +124,8 @@ def test_near_copies_share_a_minhash_band_and_unrelated_text_does_not():
 @pytest.mark.parametrize(
     "text, expected",
     [("Kestria sent 5,000 soldiers to Morvania.", True), ("What does Valdrun get in return?", False),
-     ("My view: the governments are making a mistake.", False), ("It is a pipeline.", False)],
+     ("My view: the governments are making a mistake.", False), ("It is a pipeline.", False),
+     ("Our take: Tervane had little choice.", False), ("We will keep searching.", False)],
 )
 def test_checkable_statements(text, expected):
     assert is_checkable(text, claims.quantities(text)) is expected
