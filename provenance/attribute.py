@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -446,11 +446,15 @@ class _Found:
     cue: str
     role: str | None = None
     cue_span: tuple[int, int] | None = None  # offsets of the cue in the claim
+    # Offsets of the whole source phrase when it is longer than the name: with its apposition or
+    # relative clause ("Phil Smith, a spokesman for the union,"), as PARC-style annotation marks it.
+    phrase: tuple[int, int] | None = None
 
 
 _SUBORDINATOR = re.compile(
     r"\b(?:that|which|who|whom|what|when|where|why|how|because|since|after|before|though|although|while|if|until|unless|whether|as|than|once)\s+"
 )
+_LEADING_VERB = re.compile(rf"(?:{_VERB_ALT})\s+(?:that\s+)?(?=\S)")
 _DETERMINED = re.compile(r"(?:the|a|an|his|her|their|its|our|some|many|most|several|two|three|four|five)\s", re.I)
 
 
@@ -459,10 +463,14 @@ def _subject_before(text: str, end: int) -> _Found | None:
     with an apposition (", Ukraine's military intelligence chief,") split off as the role."""
     before = text[:end].rstrip()
     role = None
+    phrase = None
     m = re.search(r"(?P<np>[^,;:“”\"()]+?)\s*(?:\((?P<abbr>[^)]{2,12})\))?\s*,\s*(?P<app>[^,;“”\"]{2,160}),\s*$", before)
     if m and not re.match(r"\s*(?:according)\b", m.group("app"), re.I):
         app = m.group("app").strip()
         np, start = m.group("np"), m.start("np")
+        if not re.match(r"(?:in|on|at|for|with|during|after|before|speaking|writing|citing|adding|\w+ing)\b", app):
+            lead = _LEADING_FILLERS.match(np.lstrip())
+            phrase = (start + len(np) - len(np.lstrip()) + (lead.end() if lead else 0), len(before))
         if _looks_like_person(_strip_titles(app)[0]) and not _looks_like_person(_strip_titles(np.strip())[0]):
             # "The mayor of Valencia, Lucía Ferrán, said": the name is the apposition, the role comes first.
             np, start, app = app, m.start("app") + (len(m.group("app")) - len(m.group("app").lstrip())), np.strip()
@@ -486,6 +494,11 @@ def _subject_before(text: str, end: int) -> _Found | None:
         offset += lead.end()
         stripped = stripped[lead.end():]
     stripped = re.sub(r"\s+(?:has|have|had|also|further|previously|later|then|now|again|on\s+\w+day)$", "", stripped.rstrip(), flags=re.I)
+    # "X, a spokesman, said the union expected": the first verb is X's tag, not part of the subject.
+    earlier_verb = _LEADING_VERB.match(stripped)
+    if earlier_verb:
+        offset += earlier_verb.end()
+        stripped = stripped[earlier_verb.end():]
     # "... since Clinton said", "Back when he wrote", "the gap between what Trump says": the subject
     # is what follows the last subordinating word, when that is a name, a pronoun or a determined noun.
     subordinate = list(_SUBORDINATOR.finditer(stripped))
@@ -494,9 +507,10 @@ def _subject_before(text: str, end: int) -> _Found | None:
         if _plausible(rest) and (_key(rest) in _PRONOUNS or rest[0].isupper() or _DETERMINED.match(rest)):
             offset += subordinate[-1].end()
             stripped = rest
+            phrase = None
     if not stripped or len(_WORD.findall(stripped)) > 12:
         return None
-    return _Found(stripped, offset, "", role)
+    return _Found(stripped, offset, "", role, phrase=phrase)
 
 
 # A name may end in an abbreviation's period: "Robert Smith Jr.", "Acme Co.", "Ashton, Md.", "J.P.".
@@ -520,9 +534,15 @@ def _subject_after(text: str, start: int) -> _Found | None:
     role = None
     rest = text[start + m.end():]
     app = re.match(r",\s*(?P<app>(?:the|a|an)\s+[^,.;]{2,80}|[a-z][^,.;]{2,80})(?:[,.;]|$)", rest)
-    if app and not re.match(r"(?:who|which|adding|according)\b", app.group("app")):
-        role = app.group("app").strip()
-    return _Found(np, start + m.start("np"), "", role)
+    phrase = None
+    if app and not re.match(r"(?:according|in|on|at|during|after|before|when|as|while|\w+ing)\b", app.group("app")):
+        # "..., said Tim Hess, a developer in Virginia, who introduced him to the banks.": all of it
+        end = start + m.end() + len(app.group(0).rstrip(",.;"))
+        relative = re.match(r",\s*(?:who|which)\b[^,;]*[,.;]?\s*$", text[end:])
+        phrase = (start + m.start("np"), end + (len(relative.group(0).rstrip(",.;\n ")) if relative else 0))
+        if not re.match(r"(?:who|which)\b", app.group("app")):
+            role = app.group("app").strip()
+    return _Found(np, start + m.start("np"), "", role, phrase=phrase)
 
 
 def _find(text: str) -> list[_Found]:
@@ -567,11 +587,11 @@ def _find(text: str) -> list[_Found]:
         if not before or re.search(r"[”\"]\s*,?\s*$|,\s*[”\"]\s*$", before) or (before.endswith(",") and not _APPOSITION.search(before)):
             after = _subject_after(text, m.end())
             if after and _plausible(after.mention):
-                found.append(_Found(after.mention, after.start, verb, after.role, m.span("verb")))
+                found.append(replace(after, cue=verb, cue_span=m.span("verb")))
                 continue
         subject = _subject_before(text, m.start())
         if subject and _plausible(subject.mention):
-            found.append(_Found(subject.mention, subject.start, verb, subject.role, m.span("verb")))
+            found.append(replace(subject, cue=verb, cue_span=m.span("verb")))
     # "X thinks Y, according to Z" and "X thinks Y, Z said.": a source cited at the end of the
     # sentence vouches for all of it, so it is the outermost.
     return sorted(found, key=lambda f: (not (f.cue in ("according to", "as reported by") or _closes(text, f)), f.start))
@@ -912,7 +932,7 @@ def attribute(
                     role=role,
                     organization=organization,
                     link_url=link.url if link else None,
-                    mention_span=_span_in(claim, found.mention, found.start),
+                    mention_span=(claim.start + found.phrase[0], claim.start + found.phrase[1]) if found.phrase else _span_in(claim, found.mention, found.start),
                     cue_span=(claim.start + found.cue_span[0], claim.start + found.cue_span[1]) if found.cue_span else None,
                 )
             )
