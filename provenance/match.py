@@ -543,6 +543,9 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     cited = (
         next(((s, c) for s, c in close if c.article_id in claim.origin_articles), None)
         or next(((s, c) for s, c in close if c.article_id in claim.linked_articles), None)
+        # The best match's own origin, in the article the claim links to: the writer read it there.
+        or next(((s, c) for s, c in ranked if s >= settings.carrier_floor and c.article_id in claim.linked_articles
+                 and c.claim_id in best.origin_claims), None)
         or next(((s, c) for s, c in close if c.article_id in claim.cited_articles and c.article_id == claim.favoured_article), None)
         or next(((s, c) for s, c in close if c.article_id in claim.cited_articles), None)
         or next(((s, c) for s, c in ranked if s >= settings.carrier_floor and c.article_id in claim.cited_articles

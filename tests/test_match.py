@@ -296,3 +296,19 @@ def test_a_figure_from_another_sentence_of_the_origin_article_is_not_a_changed_n
     assert kinds(distortions(derived, driven, rose.quantities)) == []
     found = match(derived, [driven, rose])
     assert found and all(d["kind"] != "number_changed" for m in found for d in m.distortions)
+
+
+def test_the_best_matchs_origin_in_the_article_the_claim_links_is_where_the_writer_read_it():
+    scoop = view("Tervane Networks is preparing to cut as many as 2,000 jobs, according to two people familiar with the matter, as the "
+                 "Kessling-based maker of mobile network equipment struggles with a slump in orders.", claim_id=12, article_id=2,
+                 published="2027-03-03")
+    wire = view("The Courier, citing two people familiar with the matter, had said as many as 2,000 jobs could go.", claim_id=24,
+                article_id=3, published="2027-03-04", origin_claims=frozenset({12}))
+    text = "The Financial Courier had the story first: it reported, citing two people familiar with the matter, that as many as 2,000 jobs could go."
+    floor = MatchSettings().carrier_floor
+    unlinked = view(text, claim_id=50, article_id=9, cited_articles=frozenset({2, 3}))
+    assert [m.origin_claim_id for m in choose(unlinked, rank(unlinked, [scoop, wire], floor=floor))] == [24]  # the wire's copy, by its words
+    linked = view(text, claim_id=50, article_id=9, cited_articles=frozenset({2, 3}), linked_articles=frozenset({2}))
+    assert [(m.origin_claim_id, m.basis) for m in choose(linked, rank(linked, [scoop, wire], floor=floor))] == [(12, "citation"), (24, "text")]
+    copied = view(wire.text, claim_id=24, article_id=3, published="2027-03-04")  # the same words, not matched to the scoop
+    assert [m.origin_claim_id for m in choose(linked, rank(linked, [scoop, copied], floor=floor))][0] == 24
