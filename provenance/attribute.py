@@ -154,6 +154,11 @@ class _Speech:
 # recalled a batch of night lights", "recalled its ambassador": products and envoys, not memories.
 _RECALLED_THINGS = re.compile(r"\s+(?:a|an|some|about|around|roughly|nearly|more|over|its|their|all|thousands|hundreds|millions|\d)\b")
 _NOT_SPEECH_AFTER = {"asked": re.compile(r"\s+for\b"), "recalled": _RECALLED_THINGS, "recalls": _RECALLED_THINGS}
+# Plural nouns that are also speech verbs ("the swing states of Ohio", "Democratic claims as"): a verb
+# opens a clause, with "that", a determiner, a pronoun, a name, a number or a quotation, or ends a
+# tag ("..., the association estimates, so ...").
+_CLAUSE_OPENING = re.compile(r"\s*[,.;:]|\s+(?:that|the|a|an|it|he|she|they|we|his|her|its|their|this|these|those|there|no|[A-Z\d\"“])")
+_NOUN_LIKE_VERBS = {"states", "claims", "reports", "estimates", "projects", "forecasts", "appeals", "signals", "calls", "promises", "pledges"}
 
 
 def _speech_verbs(text: str, start: int = 0) -> list[_Speech]:
@@ -166,12 +171,14 @@ def _speech_verbs(text: str, start: int = 0) -> list[_Speech]:
             m = pattern.match(text, word.start())
             if m and verb in _NOT_SPEECH_AFTER and _NOT_SPEECH_AFTER[verb].match(text, m.end()):
                 break
+            if m and verb in _NOUN_LIKE_VERBS and not _CLAUSE_OPENING.match(text, m.end()):
+                break
             if m:
                 found.append(_Speech(text, m.start(), m.end()))
                 break
     return found
 _ACCORDING = re.compile(r"\b(?P<cue>according\s+to|as\s+reported\s+by|as\s+reported\s+in|reported\s+by|as\s+cited\s+by|citing|per\s+(?=[A-Z]))\s+", re.I)
-_AS_SAID = re.compile(rf"\bas\s+(?P<np>[^,;:.]{{2,80}}?)\s+(?P<verb>{_VERB_ALT})\b", re.I)
+_AS_SAID = re.compile(rf"\b[Aa]s\s+(?P<np>[^,;:.]{{2,80}}?)\s+(?P<verb>{_VERB_ALT})\b")  # "States" is no verb
 _STATEMENT_NOUNS = r"statement|statements|remarks|comments|report|assessment|estimate|estimates|announcement|claim|claims|data|figures|analysis|account|testimony|briefing|findings|words|warning|admission|assertion|address|speech|interview|post|tweet|letter"
 _POSSESSIVE_STATEMENT = re.compile(
     rf"(?P<np>(?:[A-Z][\w.’'-]*\s+){{0,6}}?[A-Z][\w.-]*)[’']s?\s+(?:(?:latest|recent|new|own|earlier|official|written|televised|nightly|evening|annual|weekly|monthly|\w+ly)\s+)?"

@@ -62,6 +62,10 @@ def test_the_seed_article_gives_every_row_of_the_worked_example():
         # The subject follows a subordinating word; a time phrase may stand between it and the verb.
         ("Hours after Clinton said the video was fake, the campaign released all of it.", [("Clinton", "organization", "said", "explicit")]),
         ("Nestwell this month announced it would end the sales incentives.", [("Nestwell", "organization", "announced", "explicit")]),
+        # Plural nouns that are also verbs speak only when a clause follows.
+        ("Democrats from the coal states dug in against the plan on Monday.", []),
+        ("Investors see the bond as a safer way to gain United States exposure this year.", []),
+        ("The audit states that emissions rose by 4 percent last year.", [("The audit", "document", "states", "explicit")]),
         ("Officials who spoke on condition of anonymity said the talks had stalled.", [("Officials who spoke on condition of anonymity", "anonymous", "said", "explicit")]),
     ],
 )
