@@ -764,16 +764,24 @@ NAMED_OUTLET_ARTICLES = 5
 
 def _named_outlet_articles(db: Database, key: str, before: str | None) -> set[int]:
     """The latest stored articles, published before `before`, of the outlet a source names, found by
-    site name ("the Vantage news agency" is the site "Vantage News Agency")."""
+    site name ("the Vantage news agency" is the site "Vantage News Agency"), or by the end of the
+    one site name that ends so ("the Courier", once the Financial Courier is named)."""
     when, params = ("and coalesce(published, first_fetched_at) < ?", [before]) if before else ("", [])
-    return {
+    latest = f"{when} order by coalesce(published, first_fetched_at) desc limit ?"
+    found = {
         r["id"]
         for r in db.query(
-            f"select id from articles where (site_name = ? collate nocase or site_name = 'the ' || ? collate nocase) {when} "
-            f"order by coalesce(published, first_fetched_at) desc limit ?",
+            f"select id from articles where (site_name = ? collate nocase or site_name = 'the ' || ? collate nocase) {latest}",
             [key, key, *params, NAMED_OUTLET_ARTICLES],
         )
     }
+    if found:
+        return found
+    # A short name is another site's only when no other site's name ends the same way ("the Times").
+    sites = [r["site_name"] for r in db.query("select distinct site_name from articles where site_name like ? limit 2", [f"% {key}"])]
+    if len(sites) != 1:
+        return set()
+    return {r["id"] for r in db.query(f"select id from articles where site_name = ? {latest}", [sites[0], *params, NAMED_OUTLET_ARTICLES])}
 
 
 # A declaration that names only a site ("Original Source: kyivindependent.com") points at its home page.

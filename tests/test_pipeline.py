@@ -305,3 +305,26 @@ def test_an_outlet_credited_by_name_cites_only_its_latest_articles_before_the_cl
     cited = sorted(db.execute(f"select url from articles where id in ({','.join(map(str, view.linked_articles))})").fetchall())
     assert cited == [(f"http://www.northgatenews.example/news/{day}",) for day in range(4, 9)]  # the five before the paper's
     assert view.linked_articles <= view.cited_articles
+
+
+def test_an_outlet_credited_by_the_end_of_its_name_is_the_one_site_named_so(db, tmp_path):
+    def site(name: str, title: str, when: str) -> bytes:
+        return article_page(title, when, ["Tervane Networks is preparing to cut as many as 2,000 jobs, according to two people familiar "
+                                          "with the matter."]).replace(b'content="Test Outlet"', f'content="{name}"'.encode())
+
+    pages = {
+        "www.fincourier.example/news/scoop.html": site("Financial Courier", "Scoop", "2027-03-03T10:00:00Z"),
+        "www.blog.example/news/cuts.html": article_page("Blog", "2027-03-04T12:00:00Z", [
+            "According to the Courier, Tervane's board signed off on the plan to cut 2,000 jobs on Monday."]),
+    }
+    crawl_web(db, tmp_path, pages)
+
+    def credited() -> list[str]:
+        claim = next(db.query("select c.id from claims c join articles a on a.id = c.article_id where a.url like '%blog%'"))["id"]
+        (view,) = store.claim_views(db, [claim])
+        return [r[0] for r in db.execute(f"select url from articles where id in ({','.join(map(str, view.linked_articles))})")]
+
+    assert credited() == ["http://www.fincourier.example/news/scoop"]
+    # Two sites end so: "the Courier" names neither.
+    crawl_web(db, tmp_path, {"www.kelmouthcourier.example/news/spill.html": site("The Kelmouth Courier", "Spill", "2027-03-02T10:00:00Z")})
+    assert credited() == []
