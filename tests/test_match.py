@@ -312,3 +312,40 @@ def test_the_best_matchs_origin_in_the_article_the_claim_links_is_where_the_writ
     assert [(m.origin_claim_id, m.basis) for m in choose(linked, rank(linked, [scoop, wire], floor=floor))] == [(12, "citation"), (24, "text")]
     copied = view(wire.text, claim_id=24, article_id=3, published="2027-03-04")  # the same words, not matched to the scoop
     assert [m.origin_claim_id for m in choose(linked, rank(linked, [scoop, copied], floor=floor))][0] == 24
+
+
+def test_a_weak_verb_kept_under_a_stronger_one_or_a_plan_is_no_strengthened_attribution():
+    def strengthened(derived, origin):
+        return [d for d in distortions(derived, origin) if d["kind"] == "attribution_strengthened"]
+
+    release = view("The company expects annual cost savings of about $320 million from 2028.", claim_id=10, article_id=5,
+                   cue="expects", source="Tervane")
+    assert strengthened(view("Tervane confirmed annual savings of about $320 million from 2028.", cue="confirmed", source="Tervane"), release)
+    assert not strengthened(view("Tervane said it expected annual savings of about $320 million from 2028.", cue="said", source="Tervane"), release)
+    plan = view("Tervane expects to reduce its workforce by about 1,800 roles.", claim_id=11, article_id=5, cue="expects", source="Tervane")
+    assert not strengthened(view("Tervane plans to cut about 1,800 jobs, the company said.", cue="said", source="Tervane"), plan)
+    assert strengthened(view("Tervane plans to cut about 1,800 jobs, the company confirmed.", cue="confirmed", source="Tervane"), plan)
+
+
+def test_a_quotation_standing_alone_drops_no_attribution():
+    quoted = view("“The market has changed, and we have to change with it,” Mirela Vost said in a statement.", claim_id=10,
+                  article_id=5, cue="said", source="Mirela Vost")
+    assert kinds(distortions(view("“The market has changed, and we have to change with it.”"), quoted)) == []
+    assert kinds(distortions(view("The market has changed, and Tervane has to change with it."), quoted)) == [
+        ("attribution_dropped", "Mirela Vost said -> stated as fact")]
+
+
+def test_a_quotation_is_not_made_up_from_a_sentence_lacking_its_words():
+    analyst = view("Analysts at Marlow Brandt Securities estimated the cuts could save about $45 million a year.", claim_id=10, article_id=5)
+    words = ("The cuts are overdue, but they don't fix the real problem, which is that operators have stopped buying radio equipment, "
+             "Tobias Renq, an analyst at Marlow Brandt Securities, said by phone.")
+    quote = "“The cuts are overdue, but they don't fix the real problem, which is that operators have stopped buying radio equipment,” " \
+            "Tobias Renq, an analyst at Marlow Brandt Securities, said by phone."
+    assert similarity(view(quote), analyst) < 0.35 < similarity(view(words), analyst)
+    assert similarity(view(quote), view(words.replace(" Tobias", " “Tobias"), claim_id=11, article_id=5)) > 0.7  # its own words
+
+
+def test_at_least_is_a_hedge_on_a_number():
+    origin = view("At least 14 people were killed and up to 40 injured, the agency said.", claim_id=10, article_id=5, cue="said", source="agency")
+    assert kinds(distortions(view("The agency said 14 people were killed and 50 injured.", cue="said", source="agency"), origin)) == [
+        ("hedge_dropped", "at least 14 -> 14"), ("number_changed", "up to 40 -> 50")]
