@@ -455,6 +455,28 @@ _ASKED_FOR_COMMENT = re.compile(
 )
 
 
+# What an outlet says of its own reporting: an interview it did ("told Halyard", "said by phone",
+# "told us"). A rewrite says "told the Courier" of someone else's interview.
+_OWN_INTERVIEW = r"\b(?:told|speaking to|spoke to|talking to|in an interview with)\s+(?:us|this (?:news)?paper|{site})\b|\bsaid (?:by|on the) (?:tele)?phone\b"
+
+
+def reports_itself(text: str, site_name: str | None) -> bool:
+    """Does the sentence show its outlet reporting (an interview of its own, a request for comment)?"""
+    site = re.escape(re.sub(r"^the\s+", "", site_name or "", flags=re.I)) or "(?!)"
+    return bool(_ASKED_FOR_COMMENT.search(text) or re.search(_OWN_INTERVIEW.format(site=site), text, re.I))
+
+
+# A correction or an update is the outlet's note on its own article: "Correction, March 5: ...".
+_EDITORS_NOTE = re.compile(
+    r"^\W*(?:correction|clarification|editor['’]s note|update|updated|this (?:article|story|post|report) (?:has been|was) (?:updated|corrected|amended))\b",
+    re.I,
+)
+
+
+def is_editors_note(text: str) -> bool:
+    return bool(_EDITORS_NOTE.match(text))
+
+
 def is_heading(text: str) -> bool:
     return not re.search(r"[.!?…:;”\"’')\]]\s*$", text)
 
@@ -462,7 +484,8 @@ def is_heading(text: str) -> bool:
 def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
     """A statement of fact someone could check, not a question, an opinion or a reporter's own
     request for comment."""
-    if text.rstrip().endswith("?") or re.search(r"\b(?:I|[Mm]y|[Ww]e|[Oo]ur|[Ss]hould|[Mm]ust|[Oo]ught)\b", text) or is_commentary(text):
+    # Advice to the reader ("If you work in Kessling's telecom sector, now is a good time to ...") is no fact either.
+    if text.rstrip().endswith("?") or re.search(r"\b(?:I|[Mm]y|[Ww]e|[Oo]ur|[Yy]ou|[Yy]our|[Ss]hould|[Mm]ust|[Oo]ught)\b", text) or is_commentary(text):
         return False
     if _ASKED_FOR_COMMENT.search(text):
         return False

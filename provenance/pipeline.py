@@ -399,7 +399,7 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
             unsupported = (
                 not found and view.source is None and not view.heading and derivative[view.article_id]
                 and match_stage.is_checkable(view.text, view.quantities)
-                and not store.source_follows(db, view.claim_id)
+                and not store.source_follows(db, view.claim_id) and not store.in_editors_note(db, view.claim_id)
             )
             if kept is None or unsupported or rows != kept[2]:  # else the first pass wrote these very rows
                 store.save_matches(db, view.claim_id, found, listed, unsupported)

@@ -1160,7 +1160,8 @@ def save_matches(db: Database, claim_id: int, matches: list[match.Match], ranked
 
 def is_derivative(db: Database, article_id: int) -> bool:
     """Is the article a rewrite of others (an aggregator, a newsletter) rather than reporting of its
-    own? It declares an origin, or most of its claims were found in earlier articles."""
+    own? It declares an origin, or most of its claims were found in earlier articles and none shows
+    it reporting (an interview of its own, a request for comment: `match.reports_itself`)."""
     if next(db.query("select 1 from links where article_id = ? and kind = 'declared_origin'", [article_id]), None) or next(
         db.query("select 1 from articles where id = ? and (declared_origin is not null or declared_origin_url is not null)", [article_id]), None
     ):
@@ -1172,7 +1173,13 @@ def is_derivative(db: Database, article_id: int) -> bool:
             [article_id],
         )
     )
-    return row["claims"] > 0 and row["matched"] * 3 > row["claims"] * 2
+    if not (row["claims"] > 0 and row["matched"] * 3 > row["claims"] * 2):
+        return False
+    # A wire that rewrites a release but interviewed someone itself reports too: what it adds is its own.
+    return not any(
+        match.reports_itself(r["text"], r["site_name"])
+        for r in db.query(f"select c.text, a.site_name from claims c {_CURRENT} where c.article_id = ?", [article_id])
+    )
 
 
 def primary_origin(db: Database, claim_id: int) -> int | None:
@@ -1246,6 +1253,17 @@ def source_follows(db: Database, claim_id: int) -> bool:
         "join attributions t on t.claim_id = n.id and t.method != 'article' where c.id = ? limit 1",
         [claim_id],
     ), None))
+
+
+def in_editors_note(db: Database, claim_id: int) -> bool:
+    """Is the claim part of a paragraph that opens as an editor's note ("Correction, March 5: ...
+    The correct figure is ...")?"""
+    row = next(db.query(
+        "select p.text from claims c join claims p on p.article_id = c.article_id and p.version = c.version "
+        "and p.paragraph = c.paragraph where c.id = ? order by p.seq limit 1",
+        [claim_id],
+    ), None)
+    return bool(row) and match.is_editors_note(row["text"])
 
 
 def is_unsupported(db: Database, claim_id: int) -> bool:

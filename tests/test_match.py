@@ -6,8 +6,8 @@ import pytest
 
 from provenance import claims, outlets
 from provenance.match import (
-    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, is_heading, is_recap, match, rank, rare_cover, relation,
-    similarity, term_weights,
+    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, is_editors_note, is_heading, is_recap, match, rank,
+    rare_cover, relation, reports_itself, similarity, term_weights,
 )
 
 
@@ -125,7 +125,8 @@ def test_near_copies_share_a_minhash_band_and_unrelated_text_does_not():
     "text, expected",
     [("Kestria sent 5,000 soldiers to Morvania.", True), ("What does Valdrun get in return?", False),
      ("My view: the governments are making a mistake.", False), ("It is a pipeline.", False),
-     ("Our take: Tervane had little choice.", False), ("We will keep searching.", False)],
+     ("Our take: Tervane had little choice.", False), ("We will keep searching.", False),
+     ("If you work in Kessling's telecom sector, now is a good time to polish your CV.", False)],
 )
 def test_checkable_statements(text, expected):
     assert is_checkable(text, claims.quantities(text)) is expected
@@ -349,3 +350,23 @@ def test_at_least_is_a_hedge_on_a_number():
     origin = view("At least 14 people were killed and up to 40 injured, the agency said.", claim_id=10, article_id=5, cue="said", source="agency")
     assert kinds(distortions(view("The agency said 14 people were killed and 50 injured.", cue="said", source="agency"), origin)) == [
         ("hedge_dropped", "at least 14 -> 14"), ("number_changed", "up to 40 -> 50")]
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [("“The cuts are overdue,” Tobias Renq, an analyst at Marlow Brandt Securities, said by phone.", True),
+     ("The mayor told Halcyon that four people were still missing.", True),
+     ("Nestwell told us then that it was looking into a small number of reports.", True),
+     ("Halden did not respond to a request for comment.", True),
+     ("A local baker told the Chronicle the church tower was already down.", False),  # someone else's interview
+     ("The agency said 14 people were killed.", False)],
+)
+def test_an_outlets_own_interview_or_request_for_comment_is_its_own_reporting(text, own):
+    assert reports_itself(text, "Halcyon") is own
+
+
+def test_an_editors_note_opens_with_correction_update_or_clarification():
+    assert is_editors_note("Correction, March 5: An earlier version of this post said the cuts affected one in five.")
+    assert is_editors_note("Update: This story has been updated with the latest toll.")
+    assert is_editors_note("Editor’s note: The headline has been changed.")
+    assert not is_editors_note("The correct figure is about one in eight.") and not is_editors_note("Updates to the app are free.")

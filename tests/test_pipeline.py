@@ -240,19 +240,35 @@ def test_a_derivative_fact_with_no_source_is_unsupported_unless_the_next_sentenc
         "Heavy rain flooded 120 homes in the Telford valley overnight, the county council said on Monday morning.",
         "The council opened two emergency shelters at Telford and Ashby schools for families forced out of their homes.",
     ]
+    more = [
+        "The B4380 between Telford and Ashby will stay closed until engineers have inspected the Severn Lane bridge.",
+        "Council crews cleared fallen trees from 14 roads in the valley before dawn, the council said.",
+        "Residents can collect sandbags from the Ashby fire station until 8pm on Tuesday, according to the council.",
+    ]
     pages = {
-        "www.council.example/news/flood.html": article_page("Council", "2025-01-01T09:00:00Z", copied),
+        "www.council.example/news/flood.html": article_page("Council", "2025-01-01T09:00:00Z", copied + more),
         "www.roundup.example/news/flood.html": article_page("Round-up", "2025-01-02T09:00:00Z", [
             *copied,
             "Evidence of lasting harm to Ashcombe's old stone bridge is mounting. Mayor Ruth Penrose said on Monday that it may have to be rebuilt.",
             "It is the third such disaster for Ashcombe in two years. Volunteers will clear debris from the square over the weekend.",
+            # advice to the reader, and the outlet's note on its own article, are no facts stated without a source
+            "If you live in the Telford valley, now is a good time to check your flood insurance.",
+            "Correction, January 3: An earlier version of this article said 100 homes had flooded. The correct figure is 120.",
             "Original Source: council.example",
+        ]),
+        # A wire that rewrites the council but interviewed someone itself: what it adds is its own reporting.
+        "www.wire.example/news/flood.html": article_page("Wire", "2025-01-02T10:00:00Z", [
+            *copied, *more,
+            "“The river rose faster than anyone expected,” Tom Hale, a farmer near Ashby, said by phone.",
+            "Shares in the Telford Water Company fell 3 percent in morning trading.",
         ]),
     }
     crawl_web(db, tmp_path, pages)
     unsupported = [r["text"] for r in db.query(
         "select c.text from claim_matches m join claims c on c.id = m.claim_id where m.origin_claim_id is null order by c.seq")]
     assert unsupported == ["It is the third such disaster for Ashcombe in two years."]
+    wire = store.find_article(db, "http://www.wire.example/news/flood")
+    assert not store.is_derivative(db, wire["id"])
 
 
 def test_an_explainer_declaring_its_source_by_name_is_a_derivative_and_its_new_fact_unsupported(tmp_path):
