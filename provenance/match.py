@@ -328,20 +328,25 @@ def _fmt(q: Quantity) -> str:
     return f"{q.hedge} {q.text}" if q.hedge else q.text
 
 
-def distortions(derived: ClaimView, origin: ClaimView, elsewhere: Sequence[Quantity] = ()) -> list[dict[str, str]]:
+def distortions(
+    derived: ClaimView, origin: ClaimView, elsewhere: Sequence[Quantity] = (), upstream: ClaimView | None = None
+) -> list[dict[str, str]]:
     """What `derived` changed of `origin`: numbers, hedges, attribution. Each detail quotes both sides.
     A figure in `elsewhere` (the origin article's other sentences like the claim) is no changed
     figure: the claim folded that sentence in ("Prices rose 3.6% ..., driven by services and
-    electricity" beside "The rise was driven mainly by services, where prices rose 4.9 percent")."""
+    electricity" beside "The rise was driven mainly by services, where prices rose 4.9 percent").
+    `upstream` is what `origin` was itself taken from, when known."""
     found = _quantity_changes([q for q in derived.quantities if not any(_same_value(q.value, x.value) for x in elsewhere)], origin.quantities)
     lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text, derived.cue is None)]
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     if lost and not weakly_cited and not any(h in _MODAL_HEDGES for h in derived.hedges):
         found.append({"kind": Distortion.HEDGE_DROPPED, "detail": f"\"{lost[0]}\" -> stated without it"})
     # "..., the agency reported" credits who passed the claim on, not who vouches for it: leaving
-    # that out states nothing more firmly (trace keeps the hop).
+    # that out states nothing more firmly (trace keeps the hop). Unless the outlet is who vouches:
+    # "According to the Courier, ..." of the Courier's scoop from unnamed sources.
     # A quotation standing alone ("“We have to change with it.”", a pull quote) is still someone's words.
-    if origin.source and not derived.source and origin.source_kind != "outlet" and not _QUOTATION_ONLY.match(derived.text):
+    vouched = origin.source_kind != "outlet" or (upstream is not None and upstream.source_kind == "anonymous")
+    if origin.source and not derived.source and vouched and not _QUOTATION_ONLY.match(derived.text):
         cue = f" {origin.cue}" if origin.cue else ""
         found.append({"kind": Distortion.ATTRIBUTION_DROPPED, "detail": f"{origin.source}{cue} -> stated as fact"})
     elif origin.cue and derived.cue and _CUE_STRENGTH.get(derived.cue, 2) > _cue_strength(origin) and not _keeps_cue(origin.cue, derived.text):
@@ -609,7 +614,8 @@ def _match(claim: ClaimView, origin: ClaimView, score: float, basis: str, ranked
     # stationed ..., during which Velmora captured 1,300 sq km"): figures the origin lacks are
     # compared with the sibling sentence that has them.
     siblings = [c for s, c in ranked if s >= settings.threshold and c.article_id == origin.article_id and c.claim_id != origin.claim_id]
-    changes = distortions(claim, origin, [x for c in siblings for x in c.quantities])
+    upstream = next((c for _, c in ranked if c.claim_id in origin.origin_claims), None)
+    changes = distortions(claim, origin, [x for c in siblings for x in c.quantities], upstream)
     rest = [q for q in claim.quantities if q.value >= 10 and not any(_same_value(q.value, o.value) for o in origin.quantities)]
     sibling = next((c for c in siblings if any(_same_value(q.value, x.value) for q in rest for x in c.quantities)), None)
     if sibling is not None:

@@ -370,3 +370,16 @@ def test_an_editors_note_opens_with_correction_update_or_clarification():
     assert is_editors_note("Update: This story has been updated with the latest toll.")
     assert is_editors_note("Editor’s note: The headline has been changed.")
     assert not is_editors_note("The correct figure is about one in eight.") and not is_editors_note("Updates to the app are free.")
+
+
+def test_leaving_out_the_outlet_that_vouches_for_a_scoop_drops_its_attribution():
+    credited = view("According to the Courier, Tervane's board signed off on the plan on Monday.", claim_id=10, article_id=5,
+                    cue="according to", source="Courier", source_kind="outlet", origin_claims=frozenset({7}))
+    scoop = view("Tervane's board approved the plan at a meeting on Monday, one of the people said.", claim_id=7, article_id=2,
+                 cue="said", source="one of the people", source_kind="anonymous")
+    relayed = view("Tervane's board approved the plan at a meeting on Monday, the company said.", claim_id=7, article_id=2,
+                   cue="said", source="Tervane", source_kind="organization")
+    bare = view("Tervane's board signed off on the plan on Monday.")
+    assert kinds(distortions(bare, credited, upstream=scoop)) == [("attribution_dropped", "Courier according to -> stated as fact")]
+    assert kinds(distortions(bare, credited, upstream=relayed)) == []  # the Courier only passed the company's word on
+    assert kinds(distortions(bare, credited)) == []
