@@ -712,13 +712,19 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
         list(articles),
     ))
     published = {r["article_id"]: r["published"] for r in rows}
+    sites: dict[str, str | None] = {}
     named: dict[tuple[str, str | None], set[int]] = {}
 
     def outlet_articles(name: str, article_id: int) -> set[int]:
-        key = (_outlet_key(name), published[article_id])
-        if key not in named:
-            named[key] = _named_outlet_articles(db, *key)
-        return named[key] - {article_id}
+        key = _outlet_key(name)
+        if key not in sites:
+            sites[key] = _site_named(db, key)
+        if sites[key] is None:
+            return set()
+        when = (sites[key], published[article_id])
+        if when not in named:
+            named[when] = _site_articles(db, *when)
+        return named[when] - {article_id}
 
     for r in credited:
         cited[r["article_id"]] = cited.get(r["article_id"], frozenset()) | outlet_articles(r["name"], r["article_id"])
@@ -762,26 +768,29 @@ def _outlet_key(name: str) -> str:
 NAMED_OUTLET_ARTICLES = 5
 
 
-def _named_outlet_articles(db: Database, key: str, before: str | None) -> set[int]:
-    """The latest stored articles, published before `before`, of the outlet a source names, found by
-    site name ("the Vantage news agency" is the site "Vantage News Agency"), or by the end of the
-    one site name that ends so ("the Courier", once the Financial Courier is named)."""
+def _site_named(db: Database, key: str) -> str | None:
+    """The stored site an outlet's name names: by its site name ("the Vantage news agency" is the
+    site "Vantage News Agency"), or by the end of the one site name that ends so ("the Courier",
+    once the Financial Courier is stored; none for "the Times" when two sites end so)."""
+    row = next(db.query(
+        "select site_name from articles where site_name = ? collate nocase or site_name = 'the ' || ? collate nocase limit 1", [key, key]
+    ), None)
+    if row:
+        return row["site_name"]
+    found = [r["site_name"] for r in db.query("select distinct site_name from articles where site_name like ? limit 2", [f"% {key}"])]
+    return found[0] if len(found) == 1 else None
+
+
+def _site_articles(db: Database, site: str, before: str | None) -> set[int]:
+    """The site's latest stored articles published before `before`."""
     when, params = ("and coalesce(published, first_fetched_at) < ?", [before]) if before else ("", [])
-    latest = f"{when} order by coalesce(published, first_fetched_at) desc limit ?"
-    found = {
+    return {
         r["id"]
         for r in db.query(
-            f"select id from articles where (site_name = ? collate nocase or site_name = 'the ' || ? collate nocase) {latest}",
-            [key, key, *params, NAMED_OUTLET_ARTICLES],
+            f"select id from articles where site_name = ? collate nocase {when} order by coalesce(published, first_fetched_at) desc limit ?",
+            [site, *params, NAMED_OUTLET_ARTICLES],
         )
     }
-    if found:
-        return found
-    # A short name is another site's only when no other site's name ends the same way ("the Times").
-    sites = [r["site_name"] for r in db.query("select distinct site_name from articles where site_name like ? limit 2", [f"% {key}"])]
-    if len(sites) != 1:
-        return set()
-    return {r["id"] for r in db.query(f"select id from articles where site_name = ? {latest}", [sites[0], *params, NAMED_OUTLET_ARTICLES])}
 
 
 # A declaration that names only a site ("Original Source: kyivindependent.com") points at its home page.
