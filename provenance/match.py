@@ -253,6 +253,10 @@ def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, s
     na, nb = _names(a), _names(b)
     names = len(na & nb) / max(1, len(na | nb)) if na or nb else 0.5
     score = 0.35 * token_set + 0.25 * overlap + 0.25 * jaccard + 0.15 * names
+    # One content word in common is a shared topic, not a restatement, however short the candidate
+    # ("The judgment is not final." against "... it would study the written judgment and appeal").
+    if len(wa & wb) <= 1:
+        score = min(score, 0.2)
     # Shared figures confirm a match that the words already suggest, down to a fragment of a longer
     # sentence ("Electricity alone cost 11.2% more" of "..., and by electricity, which cost 11.2
     # percent more than ..."); small numbers ("three clinics") are too common to count, and a figure

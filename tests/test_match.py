@@ -383,3 +383,10 @@ def test_leaving_out_the_outlet_that_vouches_for_a_scoop_drops_its_attribution()
     assert kinds(distortions(bare, credited, upstream=scoop)) == [("attribution_dropped", "Courier according to -> stated as fact")]
     assert kinds(distortions(bare, credited, upstream=relayed)) == []  # the Courier only passed the company's word on
     assert kinds(distortions(bare, credited)) == []
+
+
+def test_one_content_word_in_common_is_no_restatement_even_of_a_short_sentence():
+    claim = view("Calverex said in a statement that it would study the written judgment and was likely to appeal.", cited_articles=frozenset({5}))
+    short = view("The judgment is not final.", claim_id=10, article_id=5, published="2025-01-01")
+    assert similarity(claim, short) <= 0.2 and match(claim, [short]) == []
+    assert match(view("The judgment is not final yet."), [short])
