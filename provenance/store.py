@@ -815,8 +815,8 @@ def _cited_articles(db: Database, origins: dict[int, frozenset[int]]) -> dict[in
 
 
 def _origin_articles(db: Database, article_ids: set[int]) -> dict[int, frozenset[int]]:
-    """Stored articles each article declares as its origin: the linked one, or every stored article
-    of the site when the declaration names only a site."""
+    """Stored articles each article declares as its origin: the linked one, every stored article of
+    the site when the declaration names only a site's address, or the latest of the site it names."""
     found: dict[int, set[int]] = {a: set() for a in article_ids}
     marks = ",".join("?" * len(article_ids))
     for r in db.query(
@@ -827,6 +827,15 @@ def _origin_articles(db: Database, article_ids: set[int]) -> dict[int, frozenset
     ):
         if r["origin"] is not None:
             found[r["article_id"]].add(r["origin"])
+    # Declared by name only ("Via VitalDaily", "Source: Gadgetry"): that site's latest articles before it.
+    for r in db.query(
+        f"select id, declared_origin, {_WHEN.replace('a.', '')} as published from articles "
+        f"where id in ({marks}) and declared_origin is not null and declared_origin_url is null",
+        list(article_ids),
+    ):
+        site = _site_named(db, _outlet_key(r["declared_origin"]))
+        if site is not None:
+            found[r["id"]] |= _site_articles(db, site, r["published"])
     return {a: frozenset(ids - {a}) for a, ids in found.items()}
 
 

@@ -344,3 +344,19 @@ def test_an_outlet_credited_by_the_end_of_its_name_is_the_one_site_named_so(db, 
     # Two sites end so: "the Courier" names neither.
     crawl_web(db, tmp_path, {"www.kelmouthcourier.example/news/spill.html": site("The Kelmouth Courier", "Spill", "2027-03-02T10:00:00Z")})
     assert credited() == []
+
+
+def test_an_origin_declared_by_name_only_is_that_sites_latest_articles(db, tmp_path):
+    scoop = ["Tervane Networks is preparing to cut as many as 2,000 jobs, according to two people familiar with the matter."]
+    pages = {
+        "www.ledgerline.example/news/cuts.html": article_page("Cuts", "2027-03-04T10:00:00Z", scoop).replace(
+            b'content="Test Outlet"', b'content="Ledgerline"'),
+        "www.marginnotes.example/daily/cuts.html": article_page("Notes", "2027-03-05T06:00:00Z", [
+            "Tervane will cut 2,000 jobs, and the Kessling-based maker of mobile network equipment is not the last one to do so.",
+            "Operators have stopped buying radio equipment, and every supplier in the valley is feeling it this spring.",
+            "H/T Ledgerline"]),
+    }
+    crawl_web(db, tmp_path, pages)
+    notes = store.find_article(db, "http://www.marginnotes.example/daily/cuts")
+    (view, *_) = store.claim_views(db, store.current_claim_ids(db, notes["id"]))
+    assert view.origin_articles == {store.find_article(db, "http://www.ledgerline.example/news/cuts")["id"]}
