@@ -145,6 +145,8 @@ def test_a_quote_continued_in_the_next_sentence_keeps_its_speaker():
         ("/bulletins/2026/09/13/m6-1", "National Geological Survey of Drevania", "National Geological Survey", "A 6.1 earthquake struck.",
          "National Geological Survey of Drevania"),
         ("/investors/news/2027/q4-results", "Tervane Networks", "Mirela Vost", "Revenue fell 18%.", "Tervane Networks"),
+        ("/abstract/2026/ce-2026-0412", "Cardiac Epidemiology", "Hedda Vinterlund", "This study was funded by the Foundation.",
+         "Cardiac Epidemiology"),
         # Unbylined, and named like a body or speaking of itself in the third person.
         ("/news/cuts", "Electronics and Telecom Workers' Union", None, "The cuts are a betrayal.", "Electronics and Telecom Workers' Union"),
         ("/news/recall", "Nestwell", None, "A message to owners.\n\nNestwell is voluntarily recalling the Halo 2.", "Nestwell"),
