@@ -133,7 +133,8 @@ _ATTRIBUTION_CLAUSE = re.compile(
     r"(?:,\s*)?(?:according to|as reported by|as [A-Z][\w ]{0,40}? (?:reported|said|noted)|citing)\s[^,.;]*"
     # A trailing "..., X said on Tuesday." only: a long tail after the verb is the statement itself
     # ("..., Captain Roath said divers would inspect the hull on Tuesday").
-    r"|,\s*(?:the\s+)?[\w’' -]{2,60}?\s(?:said|says|reported|added|told \w+)\b(?:\s+(?!that\b)[\w’'.-]+){0,5}(?=[.;]?\s*$)",
+    r"|,\s*(?:the\s+)?[\w’' -]{2,60}?\s(?:said|says|reported|added|told \w+|(?:has\s+|have\s+)?(?:revealed|found|shown|concluded))\b"
+    r"(?:\s+(?!that\b)[\w’'.-]+){0,5}(?=[.;]?\s*$)",
 )
 
 
@@ -345,6 +346,8 @@ def distortions(
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     if lost and not weakly_cited and not any(h in _MODAL_HEDGES for h in derived.hedges):
         found.append({"kind": Distortion.HEDGE_DROPPED, "detail": f"\"{lost[0]}\" -> stated without it"})
+    elif (linked := _CORRELATION.search(origin.text)) and not _CORRELATION.search(derived.text) and (cause := _CAUSE.search(derived.text)):
+        found.append({"kind": Distortion.HEDGE_DROPPED, "detail": f"\"{linked.group(0)}\" -> \"{cause.group(0)}\""})
     # "..., the agency reported" credits who passed the claim on, not who vouches for it: leaving
     # that out states nothing more firmly (trace keeps the hop). Unless the outlet is who vouches:
     # "According to the Courier, ..." of the Courier's scoop from unnamed sources.
@@ -356,6 +359,14 @@ def distortions(
     elif origin.cue and derived.cue and _CUE_STRENGTH.get(derived.cue, 2) > _cue_strength(origin) and not _keeps_cue(origin.cue, derived.text):
         found.append({"kind": Distortion.ATTRIBUTION_STRENGTHENED, "detail": f"{origin.cue} -> {derived.cue}"})
     return found
+
+
+# A study that found two things go together, retold as one causing the other.
+_CORRELATION = re.compile(r"\b(?:associated|linked|tied|correlated|connected)\s+(?:with|to)\b|\b(?:association|link|correlation)\s+(?:with|between)\b", re.I)
+_CAUSE = re.compile(
+    r"\b(?:cuts?|reduces?|lowers?|prevents?|protects?|causes?|boosts?|raises?|increases?|halves|doubles|triples|slashes|wards? off|stops?)\b",
+    re.I,
+)
 
 
 _QUOTATION_ONLY = re.compile(r"^\W*[“\"‘'][^“”\"]+[”\"’']\W*$")
@@ -390,7 +401,7 @@ def _asserted(hedge: str, origin: str, derived: str, as_fact: bool) -> bool:
     prevent" -> "prevents"), or, in a claim stated as fact, what it was said of, reworded ("could be
     explained by their lack of experience and tactics" -> "are high due to inexperience and
     tactics"); a negation ("could not") or a clause left out is no dropped hedge."""
-    m = re.search(rf"\b{re.escape(hedge)}\s+(not\s+|never\s+)?(?:\w+ly\s+)?(?:to\s+)?(?:be\s+|have\s+)?([a-z]+)", origin, re.I)
+    m = re.search(rf"\b{re.escape(hedge)}\s+(not\s+|never\s+)?(?:\w+ly\s+)?(?:to\s+)?(?:be\s+|have\s+|help\s+(?:to\s+)?)?([a-z]+)", origin, re.I)
     if not m or m.group(1):
         return False
     stem = m.group(2)[:5].lower()

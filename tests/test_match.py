@@ -390,3 +390,18 @@ def test_one_content_word_in_common_is_no_restatement_even_of_a_short_sentence()
     short = view("The judgment is not final.", claim_id=10, article_id=5, published="2025-01-01")
     assert similarity(claim, short) <= 0.2 and match(claim, [short]) == []
     assert match(view("The judgment is not final yet."), [short])
+
+
+def test_a_link_found_by_a_study_retold_as_a_cause_drops_a_hedge():
+    origin = view("Drinking at least one cup a day was associated with a 23% lower risk of atrial fibrillation.", claim_id=10, article_id=5)
+    told = view("A daily cup of brennik tea cuts your risk of atrial fibrillation by 23%.")
+    assert kinds(distortions(told, origin)) == [("hedge_dropped", '"associated with" -> "cuts"')]
+    assert kinds(distortions(view("A daily cup was linked to a 23% lower risk of atrial fibrillation."), origin)) == []
+    helped = view("The tea may help prevent an irregular heartbeat, she said.", claim_id=11, article_id=5, cue="said", source="Hedda Vinterlund")
+    assert kinds(distortions(view("The tea prevents an irregular heartbeat, she says.", cue="says", source="Hedda Vinterlund"), helped)) == [
+        ("hedge_dropped", '"may" -> stated without it')]
+
+
+def test_a_trailing_credit_to_a_study_is_set_aside_like_one_to_a_speaker():
+    assert content("A daily cup cuts your risk by a quarter, a major new study has revealed.") == "A daily cup cuts your risk by a quarter."
+    assert content("The tea cuts the risk, the researchers found.") == "The tea cuts the risk."
