@@ -1017,10 +1017,10 @@ def _origin_source(outlets: Outlets, mention: str | None, url: str | None) -> So
 _DESK_BYLINE = re.compile(r"\b(?:staff|desk|newsroom|team|reporters?|editors?|correspondents?|writers?)\W*$", re.I)
 _PRESS_OFFICE = re.compile(r"\b(?:press|media|communications?|public affairs)\s+(?:office|unit|department|directorate)\b", re.I)
 # Where sites file their own statements: "/press/2026/...", "/bulletins/...", "/investors/news/...",
-# and where journals publish studies ("/abstract/...", "/doi/...").
+# where journals publish studies ("/abstract/...", "/doi/...") and pollsters their polls ("/polls/...").
 _STATEMENT_PATH = re.compile(
     r"/(?:press|press-?releases?|media-?releases?|news-?releases?|releases|statements?|bulletins?|announcements?"
-    r"|notices|advisories|recalls|investors?|investor-relations|abstracts?|doi)/",
+    r"|notices|advisories|recalls|investors?|investor-relations|abstracts?|doi|polls?|surveys?)/",
     re.I,
 )
 

@@ -147,6 +147,7 @@ def test_a_quote_continued_in_the_next_sentence_keeps_its_speaker():
         ("/investors/news/2027/q4-results", "Tervane Networks", "Mirela Vost", "Revenue fell 18%.", "Tervane Networks"),
         ("/abstract/2026/ce-2026-0412", "Cardiac Epidemiology", "Hedda Vinterlund", "This study was funded by the Foundation.",
          "Cardiac Epidemiology"),
+        ("/polls/2027/09/19/exit-poll", "Orrin Vale Research", "Nadia Krell", "Corvannes First is projected to win 32%.", "Orrin Vale Research"),
         # Unbylined, and named like a body or speaking of itself in the third person.
         ("/news/cuts", "Electronics and Telecom Workers' Union", None, "The cuts are a betrayal.", "Electronics and Telecom Workers' Union"),
         ("/news/recall", "Nestwell", None, "A message to owners.\n\nNestwell is voluntarily recalling the Halo 2.", "Nestwell"),
