@@ -14,6 +14,7 @@ import re
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from datasketch import MinHash
@@ -76,6 +77,7 @@ class MatchSettings:
     # Words most candidates share (the story's countries, its main actors) say little about which
     # one a claim restates: among close candidates the one sharing its rarer words wins, and one
     # sharing almost none of them is no origin, whatever its score (see `term_weights`).
+    stale_penalty: float = 0.1  # see `_years_apart`
     rarity_weight: float = 0.04
     rarity_floor: float = 0.06
 
@@ -517,6 +519,21 @@ def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
 # --- choosing the origin --------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=_CACHED)
+def _years_apart(later: str | None, earlier: str | None) -> bool:
+    """Were the two published more than half a year apart (both dates known)?"""
+    if not later or not earlier:
+        return False
+    try:
+        gap = datetime.fromisoformat(later[:10]) - datetime.fromisoformat(earlier[:10])
+    except ValueError:
+        return False
+    return gap.days > STALE_DAYS
+
+
+STALE_DAYS = 183
+
+
 @dataclass(frozen=True)
 class Likeness:
     """A candidate scored on what does not change while an ingest matches: its words, the claim's
@@ -565,6 +582,10 @@ def likeness(
             score = min(1.0, score + settings.link_bonus)
         elif candidate.article_id in claim.cited_articles:
             score = min(1.0, score + settings.citation_bonus)
+        elif _years_apart(claim.published, candidate.published):
+            # Last year's election or another recall by the same regulator: an uncited look-alike
+            # that old is likelier a similar event than the source.
+            score -= settings.stale_penalty
         if text_rank and candidate.claim_id in text_rank:
             score = min(1.0, score + settings.full_text_weight / (1 + text_rank[candidate.claim_id]))
         if score < (settings.threshold if floor is None else floor):

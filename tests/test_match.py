@@ -7,7 +7,7 @@ import pytest
 from provenance import claims, outlets
 from provenance.match import (
     ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, is_editors_note, is_heading, is_recap, match, rank,
-    rare_cover, relation, reports_itself, similarity, term_weights,
+    likeness, rare_cover, relation, reports_itself, similarity, term_weights,
 )
 
 
@@ -405,3 +405,14 @@ def test_a_link_found_by_a_study_retold_as_a_cause_drops_a_hedge():
 def test_a_trailing_credit_to_a_study_is_set_aside_like_one_to_a_speaker():
     assert content("A daily cup cuts your risk by a quarter, a major new study has revealed.") == "A daily cup cuts your risk by a quarter."
     assert content("The tea cuts the risk, the researchers found.") == "The tea cuts the risk."
+
+
+def test_an_uncited_look_alike_from_more_than_half_a_year_before_is_likelier_a_similar_event():
+    claim = view("Union leader Anselm Roevik said he would seek to govern with the Progressive Alliance again.", published="2027-09-20")
+    text = "Anselm Roevik, the Union's leader, said he would seek to continue governing with the Progressive Alliance."
+    recent = view(text, claim_id=10, article_id=5, published="2027-09-19")
+    stale = view(text, claim_id=10, article_id=5, published="2025-09-18")
+    (fresh,), (old,) = likeness(claim, [recent], floor=0.0), likeness(claim, [stale], floor=0.0)
+    assert round(fresh.score - old.score, 6) == MatchSettings().stale_penalty
+    cited = view(claim.text, published="2027-09-20", cited_articles=frozenset({5}))  # a background article the writer links
+    assert likeness(cited, [stale], floor=0.0)[0].score > fresh.score
