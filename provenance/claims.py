@@ -233,6 +233,8 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             continue  # 2024 is a date, not a quantity
         if _is_date_day(text, m.start("num"), m.end("num")):
             continue
+        if not (m.group("unit") or m.group("cur") or m.group("scale")) and _is_label(text, m.start("num"), m.end("num")):
+            continue
         value = float(raw.replace(",", ""))
         scale = (m.group("scale") or "").lower()
         if scale in ("m", "b") and not m.group("cur"):
@@ -269,6 +271,22 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 
 _MONTH_BEFORE = re.compile(_MONTH + r"\s$")
 _MONTH_AFTER = re.compile(r"\s" + _MONTH)
+
+
+# Capitalised words that may stand before a count: "About 3,000", "Only 12", "Some 40".
+_BEFORE_A_COUNT = {"About", "Around", "Some", "Over", "Nearly", "Almost", "Roughly", "Approximately", "Up", "More", "Less",
+                   "Fewer", "At", "As", "Only", "Just", "All", "Another", "The", "Those", "These", "Its", "Their", "His", "Her",
+                   "Our", "By", "In", "On", "Of", "For", "With", "From", "To", "And", "But", "Or", "Another", "Top", "First", "Last"}
+
+
+def _is_label(text: str, start: int, end: int) -> bool:
+    """Is the number part of a name ("Halo 2", "Quay 4", "Article 5") or a clock time ("03:42", "0142 GMT")?"""
+    if re.match(r":\d\d", text[end:end + 3]) or re.search(r"\d:$", text[max(0, start - 2):start]):
+        return True
+    before = re.search(r"\b([A-Z][A-Za-z]*)\s$", text[max(0, start - 30):start])
+    if before and before.group(1) not in _BEFORE_A_COUNT and not re.fullmatch(_MONTH, before.group(1)):
+        return True
+    return bool(re.match(r"\s*(?:GMT|UTC|local time)\b", text[end:end + 12]))
 
 
 def _is_date_day(text: str, start: int, end: int) -> bool:

@@ -343,7 +343,8 @@ def distortions(
     figure: the claim folded that sentence in ("Prices rose 3.6% ..., driven by services and
     electricity" beside "The rise was driven mainly by services, where prices rose 4.9 percent").
     `upstream` is what `origin` was itself taken from, when known."""
-    found = _quantity_changes([q for q in derived.quantities if not any(_same_value(q.value, x.value) for x in elsewhere)], origin.quantities)
+    kept = [q for q in derived.quantities if not any(_same_value(q.value, x.value) for x in elsewhere)]
+    found = _quantity_changes(kept, origin.quantities, derived.text, origin.text)
     lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text, derived.cue is None)]
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     if lost and not weakly_cited and not any(h in _MODAL_HEDGES for h in derived.hedges):
@@ -388,9 +389,9 @@ def _keeps_cue(cue: str, text: str) -> bool:
     return re.search(rf"\b{re.escape(_stem(cue.split()[0]))}", text, re.I) is not None
 
 
-def _quantity_changes(derived: Sequence[Quantity], origin: Sequence[Quantity]) -> list[dict[str, str]]:
+def _quantity_changes(derived: Sequence[Quantity], origin: Sequence[Quantity], derived_text: str = "", origin_text: str = "") -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
-    for d, o in _pair_quantities(derived, origin):
+    for d, o in _pair_quantities(derived, origin, derived_text, origin_text):
         if not _same_value(d.value, o.value):
             found.append({"kind": Distortion.NUMBER_CHANGED, "detail": f"{_fmt(o)} -> {_fmt(d)}"})
         elif o.hedge and not d.hedge and o.hedge not in ("over", "more than", "some"):
@@ -423,26 +424,43 @@ def _same_value(a: float, b: float) -> bool:
     return abs(a - b) <= 0.005 * max(abs(a), abs(b), 1e-9)
 
 
-def _pair_quantities(derived: Sequence[Quantity], origin: Sequence[Quantity]) -> list[tuple[Quantity, Quantity]]:
+def _lead_words(q: Quantity, text: str) -> frozenset[str]:
+    """The content words just before a figure in its sentence ("to average 3.1%" -> {"average"})."""
+    at = text.find(q.text)
+    return frozenset(w for w in _TOKEN.findall(text[max(0, at - 40):at].lower())[-3:] if w not in _STOP and not w[0].isdigit()) if at >= 0 else frozenset()
+
+
+def _pair_quantities(derived: Sequence[Quantity], origin: Sequence[Quantity], derived_text: str = "", origin_text: str = "") -> list[tuple[Quantity, Quantity]]:
     """Quantities that speak of the same thing: equal values, then the same unit or counted noun,
     then a lone count on each side ("3,000 troops" vs "5,000 soldiers")."""
     pairs: list[tuple[Quantity, Quantity]] = []
     left, right = list(derived), list(origin)
-    for rule in (
-        lambda d, o: _same_value(d.value, o.value) and (d.unit == o.unit),
-        lambda d, o: _key(d) is not None and _key(d) == _key(o) and d.unit == o.unit,
-    ):
-        for d in list(left):
-            o = next((o for o in right if rule(d, o)), None)
-            if o is not None:
-                pairs.append((d, o))
-                left.remove(d)
-                right.remove(o)
+    for d in list(left):
+        o = next((o for o in right if _same_value(d.value, o.value) and d.unit == o.unit), None)
+        if o is not None:
+            pairs.append((d, o))
+            left.remove(d)
+            right.remove(o)
+    # A changed figure is of the same thing, and of its order of magnitude: "14 people killed" is not
+    # "a valley of 60,000 people", and with two seat counts left, which one "37 seats" changed is a guess.
+    for d in list(left):
+        alike = [o for o in right if _key(d) is not None and _key(d) == _key(o) and d.unit == o.unit and _comparable(d.value, o.value)]
+        if len(alike) > 1:  # the one said the same way ("to average 3.1%" for "to average 3.4%"), if one is
+            lead = _lead_words(d, derived_text)
+            alike = [o for o in alike if lead & _lead_words(o, origin_text)][:1]
+        if len(alike) == 1:
+            pairs.append((d, alike[0]))
+            left.remove(d)
+            right.remove(alike[0])
     counts_left = [q for q in left if q.unit is None and q.value >= 2]
     counts_right = [q for q in right if q.unit is None and q.value >= 2]
-    if len(counts_left) == 1 and len(counts_right) == 1:
+    if len(counts_left) == 1 and len(counts_right) == 1 and _comparable(counts_left[0].value, counts_right[0].value):
         pairs.append((counts_left[0], counts_right[0]))
     return pairs
+
+
+def _comparable(a: float, b: float) -> bool:
+    return min(abs(a), abs(b)) * 10 >= max(abs(a), abs(b))
 
 
 # The writer's own framing: a verdict on the facts, not a fact anyone reported.

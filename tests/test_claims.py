@@ -62,6 +62,10 @@ def test_a_dateline_is_left_out_of_the_claim():
         ("2.5 per cent", [(2.5, "%", None, None)]),
         ("1,300 square kilometers", [(1300, "km2", None, None)]),
         ("in 2024 and on Sept. 5", []),
+        # names and clock times, not counts
+        ("the Halo 2 monitor at Quay 4 under Article 5", []),
+        ("it struck at 03:42, or 3:42 local time (0142 GMT)", []),
+        ("About 3,000 troops; Only 12 died", [(3000, None, "troops", "about"), (12, None, "died", None)]),
     ],
 )
 def test_numbers_are_normalised_with_units(text, expected):

@@ -416,3 +416,17 @@ def test_an_uncited_look_alike_from_more_than_half_a_year_before_is_likelier_a_s
     assert round(fresh.score - old.score, 6) == MatchSettings().stale_penalty
     cited = view(claim.text, published="2027-09-20", cited_articles=frozenset({5}))  # a background article the writer links
     assert likeness(cited, [stale], floor=0.0)[0].score > fresh.score
+
+
+def test_a_changed_figure_is_one_of_the_same_thing_and_magnitude():
+    def changed(derived, origin):
+        return [d["detail"] for d in distortions(view(derived), view(origin, claim_id=10, article_id=5)) if d["kind"] == "number_changed"]
+
+    assert changed("Upper Mestra, a valley of about 60,000 people, is known for its orchards.",
+                   "At least 14 people have been killed in the earthquake that struck the valley.") == []
+    # two seat counts could be the one changed: say which only when the words around one match
+    seats = "Corvannes First would take 24 seats, with the Progressive Alliance on 13 seats."
+    assert changed("Together they would hold 37 seats.", seats) == []
+    assert changed("The bank now expects inflation to average 3.4% this year.",
+                   "The bank now expects inflation to average 3.1% this year, well above the 2.7% it forecast in March.") == ["3.1% -> 3.4%"]
+    assert changed("Kestria sent 5,000 soldiers.", "Kestria sent 3,000 troops.") == ["3,000 -> 5,000"]
