@@ -279,6 +279,10 @@ def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, s
     # Two quotations with different words are two statements, even by one speaker on one topic.
     if _different_quotes(derived.text, origin.text):
         score -= 0.15
+    # "It is the deadliest earthquake since 1987" says what no sentence without a superlative, or
+    # with another reference point ("the highest inflation rate since February 2025"), says.
+    if _other_record(derived.text, origin.text):
+        score -= 0.25
     return max(0.0, min(1.0, score))
 
 
@@ -295,6 +299,29 @@ def _different_quotes(a: str, b: str) -> bool:
     if len(qa) >= 3 and not qb:
         return len(qa & _stems(content(b))) < 0.25 * len(qa)
     return len(qa) >= 3 and len(qb) >= 3 and len(qa & qb) < 0.25 * min(len(qa), len(qb))
+
+
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_NOT_SUPERLATIVE = frozenset(
+    "interest forest harvest request protest contest suggest manifest arrest honest modest west rest test guest chest nest "
+    "pest vest quest digest invest conquest unrest behest".split()
+)
+_RECORD = re.compile(r"\b(?:is|was|are|were|marks?|becomes?|became|remains?)\s+(?:now\s+)?(?:at\s+)?(?:the|its|their)\s+(first|only|\w+est)\b", re.I)
+_SUPERLATIVE = re.compile(r"\b(?:first|only|record|ever|\w+est)\b", re.I)
+_SINCE = re.compile(r"\bsince\s+((?:[A-Z]\w+\s+)?\d{4}|[A-Z]\w+)")
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _other_record(derived: str, origin: str) -> bool:
+    """Is `derived` a record ("It is the first vaccine ...", "is now at its highest level since
+    2008") that `origin` does not state: no superlative, or one since another time?"""
+    record = _RECORD.search(derived)
+    if not record or record.group(1).lower() in _NOT_SUPERLATIVE:
+        return False
+    if not any(m.group(0).lower() not in _NOT_SUPERLATIVE for m in _SUPERLATIVE.finditer(origin)):
+        return True
+    a, b = _SINCE.search(derived), _SINCE.search(origin)
+    return bool(a and b and a.group(1).lower() != b.group(1).lower())
 
 
 def relation(derived: ClaimView, origin: ClaimView) -> Relation:
@@ -531,7 +558,8 @@ def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
         return False
     if text.lstrip().startswith(("“", '"')):
         return False  # a quotation is someone's words; its speaker is named beside it
-    return bool(quantities) or bool(_names(text))
+    # Figures, names, a year or a record ("the highest level since 2008") can be checked.
+    return bool(quantities) or bool(_names(text)) or bool(_YEAR.search(text) or _RECORD.search(text))
 
 
 # --- choosing the origin --------------------------------------------------------------------

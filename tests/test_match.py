@@ -430,3 +430,16 @@ def test_a_changed_figure_is_one_of_the_same_thing_and_magnitude():
     assert changed("The bank now expects inflation to average 3.4% this year.",
                    "The bank now expects inflation to average 3.1% this year, well above the 2.7% it forecast in March.") == ["3.1% -> 3.4%"]
     assert changed("Kestria sent 5,000 soldiers.", "Kestria sent 3,000 troops.") == ["3,000 -> 5,000"]
+
+
+def test_a_record_is_said_only_by_a_sentence_stating_that_record():
+    record = view("It is the deadliest earthquake in Drevania since 1987.")
+    houses = view("Many of the old town's stone houses were built before Drevania introduced earthquake building rules in 1971.",
+                  claim_id=10, article_id=5, published="2025-01-01")
+    assert similarity(record, houses) < 0.35 and match(record, [houses]) == []
+    same = view("The earthquake was the deadliest to hit Drevania since 1987, officials said.", claim_id=11, article_id=5, published="2025-01-01")
+    assert match(record, [same])
+    rate = view("The policy rate is now at its highest level since 2008.")
+    inflation = view("It is the highest annual inflation rate since February 2025.", claim_id=12, article_id=5, published="2025-01-01")
+    assert match(rate, [inflation]) == []
+    assert is_checkable(rate.text, ()) and is_checkable("The clinic opened in 1998.", ())
