@@ -340,7 +340,8 @@ def relation(derived: ClaimView, origin: ClaimView) -> Relation:
 # --- what changed ---------------------------------------------------------------------------
 
 _MODAL_HEDGES = ("could", "may", "might", "reportedly", "allegedly", "possibly", "probably", "likely", "appears",
-                 "appeared", "seems", "seemed", "believed", "suspected", "unconfirmed", "is said to", "are said to")
+                 "appeared", "seems", "seemed", "believed", "suspected", "unconfirmed", "is said to", "are said to", "projected",
+                 "forecast to")
 # How strongly a cue vouches for what follows: hedged opinion < statement < established finding.
 _CUE_STRENGTH = {
     **dict.fromkeys(("suggested", "suggests", "claimed", "claims", "alleged", "alleges", "speculated", "hinted", "estimated",

@@ -443,3 +443,10 @@ def test_a_record_is_said_only_by_a_sentence_stating_that_record():
     inflation = view("It is the highest annual inflation rate since February 2025.", claim_id=12, article_id=5, published="2025-01-01")
     assert match(rate, [inflation]) == []
     assert is_checkable(rate.text, ()) and is_checkable("The clinic opened in 1998.", ())
+
+
+def test_a_projection_stated_as_the_result_drops_a_hedge():
+    poll = view("Corvannes First is projected to win 32% of the vote in Sunday's election.", claim_id=10, article_id=5)
+    assert kinds(distortions(view("Corvannes First won Sunday's election with 32% of the vote."), poll)) == [
+        ("hedge_dropped", '"projected" -> stated without it')]
+    assert kinds(distortions(view("Corvannes First was projected to win 32% of the vote on Sunday."), poll)) == []
