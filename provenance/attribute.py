@@ -737,6 +737,9 @@ def _looks_like_person(name: str) -> bool:
     return 2 <= len(words) <= 5 and not name.isupper()
 
 
+_SPEECH_CUES = frozenset({"said", "says", "told", "tells", "added", "adds", "warned", "warns", "explained", "insisted", "recalled"})
+
+
 def _classify(found: _Found, register: _Register, outlets: Outlets, links: Sequence[Link], claim: Claim) -> tuple[Source, Method, str | None, Source | None] | None:
     """The source a phrase names, and how: explicitly, or inherited from the register."""
     mention = _norm(found.mention)
@@ -764,14 +767,16 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
         source = (register.subject if want == "person" else None) or register.latest(kinds)
         return (source, Method.INHERITED, None, None) if source else None
     # A capital that only starts the sentence names nothing: "Tests found", "Expert evidence suggested".
-    opening = found.start == 0 and _head(key) in _DOC_HEADS and not re.search(r"[A-Z]", mention[1:])
+    # So does one before lower-case words only: "Ordinary black tea showed no such link".
+    opening = found.start == 0 and not re.search(r"[A-Z]", mention[1:]) and (_head(key) in _DOC_HEADS or len(words) >= 2)
     proper = not opening and re.search(r"[A-Z]", re.sub(r"^(?:The|A|An)\s+", "", mention))
     head = _head(key)
     if not proper and mention.lower().startswith(("the ", "this ", "that ", "these ", "its ", "his ", "her ", "their ")):
         if head in _DOC_HEADS:
-            source = register.latest([SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT], head) or register.latest(
-                [SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT]
-            )
+            # "the report" may be an outlet's; "the study" or "the survey" is never the outlet retelling it.
+            kinds = [SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT] if head in ("report", "reports") else [
+                SourceKind.ORGANIZATION, SourceKind.DOCUMENT]
+            source = register.latest(kinds, head) or register.latest(kinds)
         elif head in _OUTLET_NOUNS:
             source = register.latest([SourceKind.OUTLET, SourceKind.ORGANIZATION], head)
         elif head in _ROLE_NOUNS or head in ("spokesperson", "spokesman", "spokeswoman", "official", "general", "president"):
@@ -810,6 +815,10 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
             return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.ORGANIZATION), Method.EXPLICIT, None, None
         if head in _OUTLET_NOUNS:
             return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.OUTLET), Method.EXPLICIT, None, None
+        speaks = (found.cue or "").lower() in _SPEECH_CUES and not re.match(r"(?:the|this|that|its)\s", mention, re.I)  # "The contract says"
+        if opening and (head.endswith("s") and not head.endswith("ss") or speaks):
+            # "Opposition councillors have accused ...", "One mum told the site ...": people unnamed.
+            return Source(re.sub(r"^(?:the|a|an)\s+", "", mention, flags=re.I), SourceKind.ANONYMOUS), Method.EXPLICIT, None, None
         return None
     # "the AJS report", "Zelensky's statement": the name is the source, not the document.
     named_doc = re.match(rf"^(?:the\s+)?(?P<name>.*?[A-Z].*?)(?:['’]s)?\s+(?:{'|'.join(sorted(_DOC_HEADS))})$", mention, re.I)

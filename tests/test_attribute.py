@@ -200,3 +200,18 @@ def test_quotation_marks_typed_as_two_apostrophes_close_a_quote_and_the_full_sto
 def test_the_source_span_covers_an_apposition_as_parc_marks_it_and_the_name_stays_the_source(text, name, role, span):
     _, _, result = sources(text)
     assert (result[0].source.name, result[0].role, text[result[0].mention_span[0]:result[0].mention_span[1]]) == (name, role, span)
+
+
+def test_a_sentence_opening_with_a_common_noun_phrase_names_no_one_unless_people_speak():
+    text = ("Lumen Science News reported the findings on Tuesday. The study found no such link for ordinary black tea. "
+            "Ordinary black tea showed no such link. One mum told the site her monitor was too hot to hold. "
+            "Several delegations blamed oil-producing states. The concession contract says nothing about who pays.")
+    _, per_claim, _ = sources(text)
+    assert [p[0][:2] if p else None for p in per_claim] == [
+        ("Lumen Science News", "outlet"),
+        ("The study", "document"),  # a study is never the outlet that retold it
+        None,  # "showed", said of tea
+        ("One mum", "anonymous"),
+        ("Several delegations", "anonymous"),
+        None,
+    ]
