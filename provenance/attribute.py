@@ -254,7 +254,9 @@ _DOC_HEADS = {
     "budget", "draft", "minutes", "transcript", "indictment", "complaint", "lawsuit", "ruling", "judgment", "forecast",
     "tests", "evidence", "samples",
 }
-_PRONOUNS = {"he": "person", "she": "person", "they": "any", "it": "org", "we": "any", "i": "person"}
+_PRONOUNS = {"he": "person", "she": "person", "they": "any", "it": "org", "we": "any", "i": "person",
+             # "..., one of them said": one of the people just cited ("two people familiar with the matter")
+             **{f"{n} of them": "people" for n in ("one", "two", "three", "some", "both", "all", "each", "either", "neither", "several")}}
 # Capitals and countries stand for their governments ("Moscow said", "Seoul confirmed").
 _PLACES = {
     "moscow", "kyiv", "kiev", "beijing", "washington", "pyongyang", "seoul", "tokyo", "london", "paris", "berlin",
@@ -763,6 +765,7 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
             "person": [SourceKind.PERSON],
             "org": [SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT],
             "any": [SourceKind.PERSON, SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.ANONYMOUS],
+            "people": [SourceKind.ANONYMOUS, SourceKind.PERSON],
         }[want]
         source = (register.subject if want == "person" else None) or register.latest(kinds)
         return (source, Method.INHERITED, None, None) if source else None

@@ -697,7 +697,10 @@ def _match(claim: ClaimView, origin: ClaimView, score: float, basis: str, ranked
     # stationed ..., during which Velmora captured 1,300 sq km"): figures the origin lacks are
     # compared with the sibling sentence that has them.
     siblings = [c for s, c in ranked if s >= settings.threshold and c.article_id == origin.article_id and c.claim_id != origin.claim_id]
-    upstream = next((c for _, c in ranked if c.claim_id in origin.origin_claims), None)
+    # What the origin was taken from: its unnamed-source version first, if one of them is that (a
+    # scoop's sentence beside the wire's retelling of it).
+    upstreams = sorted((c for _, c in ranked if c.claim_id in origin.origin_claims), key=lambda c: c.source_kind != "anonymous")
+    upstream = upstreams[0] if upstreams else None
     changes = distortions(claim, origin, [x for c in siblings for x in c.quantities], upstream)
     rest = [q for q in claim.quantities if q.value >= 10 and not any(_same_value(q.value, o.value) for o in origin.quantities)]
     sibling = next((c for c in siblings if any(_same_value(q.value, x.value) for q in rest for x in c.quantities)), None)

@@ -215,3 +215,10 @@ def test_a_sentence_opening_with_a_common_noun_phrase_names_no_one_unless_people
         ("Several delegations", "anonymous"),
         None,
     ]
+
+
+def test_one_of_them_is_one_of_the_people_just_cited():
+    text = ("Tervane is preparing to cut as many as 2,000 jobs, according to two people familiar with the matter. "
+            "The company could also close its plant in Sorrelby, one of them said.")
+    _, per_claim, _ = sources(text)
+    assert per_claim[1] == [("two people familiar with the matter", "anonymous", "said", "inherited")]

@@ -450,3 +450,16 @@ def test_a_projection_stated_as_the_result_drops_a_hedge():
     assert kinds(distortions(view("Corvannes First won Sunday's election with 32% of the vote."), poll)) == [
         ("hedge_dropped", '"projected" -> stated without it')]
     assert kinds(distortions(view("Corvannes First was projected to win 32% of the vote on Sunday."), poll)) == []
+
+
+def test_the_scoop_behind_a_credit_is_found_among_the_credits_origins():
+    scoop = view("The company could also close its plant in Sorrelby, which employs about 400 people, one of them said.", claim_id=7,
+                 article_id=2, published="2027-03-03", cue="said", source="two people familiar with the matter", source_kind="anonymous")
+    wire = view("Its Sorrelby plant, home to about 400 workers, could close, the Courier reported.",
+                claim_id=8, article_id=3, published="2027-03-04", cue="report", source="Courier", source_kind="outlet", origin_claims=frozenset({7}))
+    blog = view("The Courier also reported that the company could close its Sorrelby plant, which has about 400 workers.", claim_id=9,
+                article_id=4, published="2027-03-04", cue="reported", source="Courier", source_kind="outlet", origin_claims=frozenset({7, 8}))
+    derived = view("Its Sorrelby plant, home to about 400 workers, will close.", published="2027-03-05", origin_articles=frozenset({4}))
+    found = match(derived, [blog, wire, scoop])
+    assert found[0].origin_claim_id == 9
+    assert ("attribution_dropped", "Courier reported -> stated as fact") in kinds(found[0].distortions)
