@@ -59,6 +59,9 @@ def test_attribution_holds_its_floor(report, figure):
 def test_the_floors_meet_the_issue_targets():
     floors = FLOORS["attribution"]
     assert floors["source_f1"] >= 0.92 and floors["inherited_accuracy"] >= 0.85 and floors["seed_rows"] == 6
+    origins = FLOORS["origins"]
+    assert origins["via_accuracy"] >= 0.95 and origins["chain_accuracy"] >= 0.90
+    assert origins["distortion_recall"] >= 0.90 and origins["distortion_precision"] >= 0.80
 
 
 def test_the_scorer_itself_can_fail():
