@@ -729,7 +729,8 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
     for r in credited:
         cited[r["article_id"]] = cited.get(r["article_id"], frozenset()) | outlet_articles(r["name"], r["article_id"])
     for r in rows:
-        if r["source_kind"] == "outlet" and r["source"]:
+        # An outlet credited, or a body quoted from its statement ("the authority said in a statement"): its own pages.
+        if r["source"] and (r["source_kind"] == "outlet" or r["source_kind"] == "organization" and _IN_A_STATEMENT.search(r["text"])):
             linked.setdefault(r["id"], set()).update(outlet_articles(r["source"], r["article_id"]))
     matched: dict[int, set[int]] = {}
     for r in db.query(
@@ -757,6 +758,9 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
         )
         for r in rows
     ]
+
+
+_IN_A_STATEMENT = re.compile(r"\b(?:in|according to) (?:a|its|their|the) (?:written |brief |short |separate )?statement\b", re.I)
 
 
 def _outlet_key(name: str) -> str:

@@ -6,8 +6,8 @@ import pytest
 
 from provenance import claims, outlets
 from provenance.match import (
-    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, is_editors_note, is_heading, is_recap, match, rank,
-    likeness, rare_cover, relation, reports_itself, similarity, term_weights,
+    ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, is_commentary, is_editors_note,
+    is_heading, is_recap, match, rank, likeness, rare_cover, relation, reports_itself, similarity, term_weights,
 )
 
 
@@ -463,3 +463,16 @@ def test_the_scoop_behind_a_credit_is_found_among_the_credits_origins():
     found = match(derived, [blog, wire, scoop])
     assert found[0].origin_claim_id == 9
     assert ("attribution_dropped", "Courier reported -> stated as fact") in kinds(found[0].distortions)
+
+
+def test_a_request_for_comment_or_the_writers_view_is_matched_to_nothing_close():
+    union = view("The drivers' union said the Quenmoor Transit Authority had not responded to its pay claim.", claim_id=10, article_id=5,
+                 published="2025-01-01")
+    assert match(view("The Quenmoor Transit Authority has not yet commented."), [union]) == []
+    assert match(view("The Quenmoor Transit Authority said the union had not responded to its pay claim."), [union])
+    assert is_commentary("Our view: the drivers have a point, but two days of chaos won't win the argument.")
+
+
+def test_an_outlet_goes_by_the_last_word_of_its_name_in_its_own_interviews():
+    assert reports_itself("Smoke was everywhere, a shop owner told the Dispatch.", "The Dunmarrow Dispatch")
+    assert not reports_itself("Smoke was everywhere, a shop owner told the Dispatch.", "Hills Feed")

@@ -360,3 +360,20 @@ def test_an_origin_declared_by_name_only_is_that_sites_latest_articles(db, tmp_p
     notes = store.find_article(db, "http://www.marginnotes.example/daily/cuts")
     (view, *_) = store.claim_views(db, store.current_claim_ids(db, notes["id"]))
     assert view.origin_articles == {store.find_article(db, "http://www.ledgerline.example/news/cuts")["id"]}
+
+
+def test_a_body_quoted_from_its_statement_cites_its_own_pages(db, tmp_path):
+    statement = ["The Quenmoor Transit Authority has offered drivers a pay rise of 4.5 per cent, its best offer in a decade.",
+                 "Limited service will run on six of the fourteen tram lines during the strike, the authority said."]
+    pages = {
+        "www.qta.example/news/strike.html": article_page("Statement", "2027-05-13T14:00:00Z", statement).replace(
+            b'content="Test Outlet"', b'content="Quenmoor Transit Authority"'),
+        "www.wire.example/news/strike.html": article_page("Wire", "2027-05-13T16:00:00Z", [
+            "The Quenmoor Transit Authority said in a statement that it had offered a pay rise of 4.5 per cent to the drivers.",
+            "The Quenmoor Transit Authority said limited service would run on six of the fourteen tram lines during the strike."]),
+    }
+    crawl_web(db, tmp_path, pages)
+    wire = store.find_article(db, "http://www.wire.example/news/strike")
+    own = store.find_article(db, "http://www.qta.example/news/strike")["id"]
+    views = store.claim_views(db, store.current_claim_ids(db, wire["id"]))
+    assert [own in v.linked_articles for v in views] == [True, False]  # only the one quoted "in a statement"
