@@ -76,7 +76,7 @@ _VERBS = (
     "thought", "accused", "accuses", "replied", "tweeted", "posted", "countered", "conceded", "cautioned",
     "projected", "projects", "forecast", "forecasts", "calculated", "observed", "pointed out", "points out",
     "pointed to", "points to", "proved", "proves", "proven", "suspects", "suspected", "flagged", "flags",
-    "recalled", "recalls", "testified", "announced", "contended", "contends", "agreed", "agrees", "reckons",
+    "recalled", "recalls", "testified", "hailed", "hails", "announced", "contended", "contends", "agreed", "agrees", "reckons",
     "reckoned", "described", "describes", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
     "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
     "complained", "complains", "boasted", "estimated", "asked",

@@ -61,7 +61,7 @@ _UNITS = {
     "kg": "kg", "kilogram": "kg", "kilograms": "kg", "tonne": "t", "tonnes": "t", "ton": "t", "tons": "t",
     "%": "%", "percent": "%", "per cent": "%", "percentage points": "pp",
     "square kilometers": "km2", "square kilometres": "km2", "sq km": "km2", "km2": "km2", "km²": "km2",
-    "square miles": "mi2", "sq mi": "mi2", "hectares": "ha",
+    "square miles": "mi2", "sq mi": "mi2", "hectares": "ha", "hectare": "ha", "ha": "ha", "acres": "acre", "acre": "acre",
 }
 _CURRENCY = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₴": "UAH"}
 _NUMBER = re.compile(
@@ -69,7 +69,7 @@ _NUMBER = re.compile(
         (?<![A-Za-z\d])(?<![A-Za-z]-)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)
         (?:\s?(?P<scale>hundred|thousand|million|billion|trillion|mn|bn|tn|k|m|b)\b)?
         (?:[\s-]?(?P<unit>percentage\s+points|per\s+cent|percent|%|square\s+kilomet(?:er|re)s|square\s+miles|sq\s+km|sq\s+mi|km²|km2|
-            millimet(?:er|re)s?|kilomet(?:er|re)s?|met(?:er|re)s|miles?|kilograms?|tonnes?|tons?|hectares|mm|cm|km|kg)(?![\w]))?""",
+            millimet(?:er|re)s?|kilomet(?:er|re)s?|met(?:er|re)s|miles?|kilograms?|tonnes?|tons?|hectares?|acres?|mm|cm|km|kg|ha)(?![\w]))?""",
     re.VERBOSE | re.IGNORECASE,
 )
 _WORD_NUMBER = re.compile(

@@ -384,7 +384,9 @@ def distortions(
     # "According to the Courier, ..." of the Courier's scoop from unnamed sources.
     # A quotation standing alone ("“We have to change with it.”", a pull quote) is still someone's words.
     vouched = origin.source_kind != "outlet" or (upstream is not None and upstream.source_kind == "anonymous")
-    if origin.source and not derived.source and vouched and not _QUOTATION_ONLY.match(derived.text):
+    # Nor is a sentence that still says someone said it, though the speaker was not made out
+    # ("In an afternoon update it said ...", "A co-author, Tomas Reyl, cautioned that ...").
+    if origin.source and not derived.source and vouched and not _QUOTATION_ONLY.match(derived.text) and not _SAYS.search(derived.text):
         cue = f" {origin.cue}" if origin.cue else ""
         found.append({"kind": Distortion.ATTRIBUTION_DROPPED, "detail": f"{origin.source}{cue} -> stated as fact"})
     elif origin.cue and derived.cue and _CUE_STRENGTH.get(derived.cue, 2) > _cue_strength(origin) and not _keeps_cue(origin.cue, derived.text):
@@ -400,6 +402,12 @@ _CAUSE = re.compile(
 )
 
 
+_SAYS = re.compile(
+    r"\b(?:said|says|say|told|tells|according to|reported|reports|announced|(?:in|issued|published) a statement|cautioned|warned|warns"
+    r"|hailed|claimed|claims|insisted|added|(?:has|have|had) confirmed|estimates|stated|noted|wrote|argued|accused|alleges)\b",
+    re.I,
+)
+_EXHORTATION = re.compile(r"\b(?:should|ought to)\b(?![^“”\"]*[”\"])", re.I)
 _QUOTATION_ONLY = re.compile(r"^\W*[“\"‘'][^“”\"]+[”\"’']\W*$")
 
 
@@ -675,7 +683,9 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
         return []
     best_score, best = above[0]
     # A request for comment is the outlet's own reporting, never taken from anyone.
-    if claim.heading or _ASKED_FOR_COMMENT.search(claim.text) or is_recap(claim.text) or (is_commentary(claim.text) and best_score < settings.threshold + settings.commentary_margin):
+    # An exhortation ("Every patriot should be watching Saltmere") is the writer's: like commentary, it needs a close likeness.
+    framing = is_commentary(claim.text) or _EXHORTATION.search(claim.text)
+    if claim.heading or _ASKED_FOR_COMMENT.search(claim.text) or is_recap(claim.text) or (framing and best_score < settings.threshold + settings.commentary_margin):
         return []
     close = [(s, c) for s, c in above if s >= best_score - settings.citation_margin]
     cited = (

@@ -222,3 +222,8 @@ def test_one_of_them_is_one_of_the_people_just_cited():
             "The company could also close its plant in Sorrelby, one of them said.")
     _, per_claim, _ = sources(text)
     assert per_claim[1] == [("two people familiar with the matter", "anonymous", "said", "inherited")]
+
+
+def test_hailing_a_judgment_is_speech():
+    _, per_claim, _ = sources("The farmers' lawyer, Tomas Keld, hailed the judgment as a landmark victory.")
+    assert per_claim[0] == [("Tomas Keld", "person", "hailed", "explicit")]

@@ -85,3 +85,8 @@ def test_a_title_blingfire_splits_off_is_glued_back_to_its_sentence():
         "Lt. Gen. Ilhan Sorvenne said the units were new.",
         "The U.S. Army agreed.",
     ]
+
+
+def test_areas_in_hectares_and_acres():
+    assert [(q.value, q.unit) for q in claims.quantities("about 4,200 ha (roughly 10,400 acres), 4,200 hectares")] == [
+        (4200, "ha"), (10400, "acre"), (4200, "ha")]

@@ -476,3 +476,17 @@ def test_a_request_for_comment_or_the_writers_view_is_matched_to_nothing_close()
 def test_an_outlet_goes_by_the_last_word_of_its_name_in_its_own_interviews():
     assert reports_itself("Smoke was everywhere, a shop owner told the Dispatch.", "The Dunmarrow Dispatch")
     assert not reports_itself("Smoke was everywhere, a shop owner told the Dispatch.", "Hills Feed")
+
+
+def test_a_sentence_that_still_says_someone_said_it_drops_no_attribution():
+    origin = view("The agency said the confirmed death toll had risen to 17.", claim_id=10, article_id=5, cue="said", source="agency")
+    assert kinds(distortions(view("In an afternoon update it said the confirmed death toll had risen to 17."), origin)) == []
+    assert kinds(distortions(view("The confirmed death toll has risen to 17."), origin)) == [("attribution_dropped", "agency said -> stated as fact")]
+
+
+def test_an_exhortation_needs_a_close_likeness():
+    origin = view("Observers from Corvannes First were kept away from the Saltmere count centre on Sunday night.", claim_id=10,
+                  article_id=5, published="2025-01-01")
+    plain = view("Corvannes First observers were kept away from the Saltmere count centre.")
+    urged = view("Every patriot in Corvannes should be watching the Saltmere count centre this week.")
+    assert match(plain, [origin]) and match(urged, [origin]) == []
