@@ -376,7 +376,7 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
 
         def viewed(ids: list[int]) -> list[match_stage.ClaimView]:
             missing = [i for i in ids if i not in views]
-            views.update({v.claim_id: v for v in store.claim_views(db, missing)})
+            views.update({v.claim_id: v for v in store.claim_views(db, missing, citations=False)})
             return [views[i] for i in ids if i in views]
 
         for view in list(views.values()):

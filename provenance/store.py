@@ -671,12 +671,15 @@ def current_claim_ids(db: Database, article_id: int) -> list[int]:
 _VIEWS_AT_ONCE = 10_000
 
 
-def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
-    """Claims as the matcher sees them: text, numbers, hedges, own source, when, and what they cite."""
+def claim_views(db: Database, claim_ids: list[int], *, citations: bool = True) -> list[match.ClaimView]:
+    """Claims as the matcher sees them: text, numbers, hedges, own source, when, and what they cite.
+    A candidate's citations never count, only those of the claim matched: `citations=False` leaves
+    them out (and their lookups, half the cost of a free-text trace)."""
     if not claim_ids:
         return []
     if len(claim_ids) > _VIEWS_AT_ONCE:  # SQLite takes at most 32,766 parameters a statement
-        return [v for i in range(0, len(claim_ids), _VIEWS_AT_ONCE) for v in claim_views(db, claim_ids[i:i + _VIEWS_AT_ONCE])]
+        return [v for i in range(0, len(claim_ids), _VIEWS_AT_ONCE)
+                for v in claim_views(db, claim_ids[i:i + _VIEWS_AT_ONCE], citations=citations)]
     marks = ",".join("?" * len(claim_ids))
     rows = list(
         db.query(
@@ -694,6 +697,13 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
             claim_ids,
         )
     )
+    matched: dict[int, set[int]] = {}
+    for r in db.query(
+        f"select claim_id, origin_claim_id from claim_matches where claim_id in ({marks}) and origin_claim_id is not null", claim_ids
+    ):
+        matched.setdefault(r["claim_id"], set()).add(r["origin_claim_id"])
+    if not citations:
+        return [_view(r, frozenset(matched.get(r["id"], set()))) for r in rows]
     origins = _origin_articles(db, {r["article_id"] for r in rows})
     cited = _cited_articles(db, origins)
     favoured = _favoured_articles(db, {r["article_id"] for r in rows})
@@ -732,32 +742,35 @@ def claim_views(db: Database, claim_ids: list[int]) -> list[match.ClaimView]:
         # An outlet credited, or a body quoted from its statement ("the authority said in a statement"): its own pages.
         if r["source"] and (r["source_kind"] == "outlet" or r["source_kind"] == "organization" and _IN_A_STATEMENT.search(r["text"])):
             linked.setdefault(r["id"], set()).update(outlet_articles(r["source"], r["article_id"]))
-    matched: dict[int, set[int]] = {}
-    for r in db.query(
-        f"select claim_id, origin_claim_id from claim_matches where claim_id in ({marks}) and origin_claim_id is not null", claim_ids
-    ):
-        matched.setdefault(r["claim_id"], set()).add(r["origin_claim_id"])
     return [
-        match.ClaimView(
-            claim_id=r["id"],
-            article_id=r["article_id"],
-            text=r["text"],
-            published=r["published"],
-            quantities=tuple(Quantity(**q) for q in json.loads(r["quantities"] or "[]")),
-            hedges=tuple(json.loads(r["hedges"] or "[]")),
-            cue=r["cue"],
-            source=r["source"],
-            source_kind=r["source_kind"],
+        _view(
+            r,
+            frozenset(matched.get(r["id"], set())),
             cited_articles=cited.get(r["article_id"], frozenset()),
             linked_articles=frozenset(linked.get(r["id"], set())),
             origin_articles=origins.get(r["article_id"], frozenset()),
             favoured_article=favoured[r["article_id"]],
-            origin_claims=frozenset(matched.get(r["id"], set())),
-            official=bool(r["official"]),
-            heading=r["seq"] == 0 and match.is_heading(r["text"]),
         )
         for r in rows
     ]
+
+
+def _view(r: dict, origin_claims: frozenset[int], **citations: object) -> match.ClaimView:
+    return match.ClaimView(
+        claim_id=r["id"],
+        article_id=r["article_id"],
+        text=r["text"],
+        published=r["published"],
+        quantities=tuple(Quantity(**q) for q in json.loads(r["quantities"] or "[]")),
+        hedges=tuple(json.loads(r["hedges"] or "[]")),
+        cue=r["cue"],
+        source=r["source"],
+        source_kind=r["source_kind"],
+        origin_claims=origin_claims,
+        official=bool(r["official"]),
+        heading=r["seq"] == 0 and match.is_heading(r["text"]),
+        **citations,  # type: ignore[arg-type]
+    )
 
 
 _IN_A_STATEMENT = re.compile(r"\b(?:in|according to) (?:a|its|their|the) (?:written |brief |short |separate )?statement\b", re.I)

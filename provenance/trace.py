@@ -180,7 +180,7 @@ def _free_text(db: Database, text: str, top: int, settings: match_stage.MatchSet
     # A pasted paragraph or post has more telling words than a claim: search all of them (common
     # ones are left out anyway), up to a bound on the query's cost.
     full_text = store.full_text_ids(db, text, limit=50, words=FREE_TEXT_WORDS)
-    candidates = store.claim_views(db, store.candidate_ids(db, view, earlier=None, limit=50, full_text=full_text))
+    candidates = store.claim_views(db, store.candidate_ids(db, view, earlier=None, limit=50, full_text=full_text), citations=False)
     text_rank = {claim_id: position for position, claim_id in enumerate(full_text)}
     ranked = match_stage.rank(view, candidates, settings, floor=settings.free_text_floor, text_rank=text_rank)[:top]
     rows = store.claim_rows(db, [c.claim_id for _, c in ranked])

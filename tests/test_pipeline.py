@@ -358,8 +358,14 @@ def test_an_origin_declared_by_name_only_is_that_sites_latest_articles(db, tmp_p
     }
     crawl_web(db, tmp_path, pages)
     notes = store.find_article(db, "http://www.marginnotes.example/daily/cuts")
-    (view, *_) = store.claim_views(db, store.current_claim_ids(db, notes["id"]))
+    ids = store.current_claim_ids(db, notes["id"])
+    (view, *_) = store.claim_views(db, ids)
     assert view.origin_articles == {store.find_article(db, "http://www.ledgerline.example/news/cuts")["id"]}
+    # As a candidate, a claim is seen without its citations (only the matched claim's count), all else the same.
+    bare = store.claim_views(db, ids, citations=False)
+    assert bare == [replace(v, cited_articles=frozenset(), linked_articles=frozenset(), origin_articles=frozenset(), favoured_article=None)
+                    for v in store.claim_views(db, ids)]
+    assert bare[0].origin_claims and not bare[0].origin_articles
 
 
 def test_a_body_quoted_from_its_statement_cites_its_own_pages(db, tmp_path):
