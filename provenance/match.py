@@ -13,7 +13,7 @@ import math
 import re
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -492,6 +492,11 @@ def _pair_quantities(derived: Sequence[Quantity], origin: Sequence[Quantity], de
     counts_right = [q for q in right if q.unit is None and q.value >= 2]
     if len(counts_left) == 1 and len(counts_right) == 1 and _comparable(counts_left[0].value, counts_right[0].value):
         pairs.append((counts_left[0], counts_right[0]))
+    # A share said as a fraction against one said in per cent: "a 23% lower risk" -> "by a quarter".
+    shares_left = [q for q in left if q.unit is None and 0 < q.value < 1]
+    shares_right = [q for q in right if q.unit == "%"]
+    if len(shares_left) == 1 and len(shares_right) == 1:
+        pairs.append((replace(shares_left[0], value=round(shares_left[0].value * 100, 1), unit="%"), shares_right[0]))
     return pairs
 
 

@@ -490,3 +490,9 @@ def test_an_exhortation_needs_a_close_likeness():
     plain = view("Corvannes First observers were kept away from the Saltmere count centre.")
     urged = view("Every patriot in Corvannes should be watching the Saltmere count centre this week.")
     assert match(plain, [origin]) and match(urged, [origin]) == []
+
+
+def test_a_share_said_as_a_fraction_is_compared_with_one_in_per_cent():
+    origin = view("A daily cup was associated with a 23% lower risk of atrial fibrillation.", claim_id=10, article_id=5)
+    assert ("number_changed", "23% -> a quarter") in kinds(distortions(view("A daily cup cuts the risk of atrial fibrillation by a quarter."), origin))
+    assert not [d for d in distortions(view("A daily cup lowers the risk by almost a quarter, 23%."), origin) if d["kind"] == "number_changed"]
