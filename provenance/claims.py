@@ -264,7 +264,8 @@ _HEDGE_BEFORE = re.compile(
     r"\b(" + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in sorted(_NUMBER_HEDGES, key=len, reverse=True)) + r")\s+$"
 )
 _COUNT_FILLERS = {"more", "additional", "extra", "new", "other", "of", "these", "the", "them", "those", "further", "and", "or",
-                  "on", "in", "at", "to", "for", "by", "from", "with", "per", "a", "an"}
+                  "on", "in", "at", "to", "for", "by", "from", "with", "per", "a", "an", "its", "their", "his", "her", "our", "my",
+                  "your"}
 _CLAUSE_WORDS = {"because", "since", "when", "while", "if", "that", "which", "who", "as", "but", "although", "though",
                  "after", "before", "until", "unless", "so", "than"}
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"

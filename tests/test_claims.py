@@ -66,6 +66,7 @@ def test_a_dateline_is_left_out_of_the_claim():
         ("the Halo 2 monitor at Quay 4 under Article 5", []),
         ("it struck at 03:42, or 3:42 local time (0142 GMT)", []),
         ("About 3,000 troops; Only 12 died", [(3000, None, "troops", "about"), (12, None, "died", None)]),
+        ("six of its 14 lines", [(6, None, "lines", None), (14, None, "lines", None)]),  # a possessive is no thing counted
     ],
 )
 def test_numbers_are_normalised_with_units(text, expected):
