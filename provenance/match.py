@@ -542,12 +542,20 @@ _ASKED_FOR_COMMENT = re.compile(
 _OWN_INTERVIEW = r"\b(?:told|speaking to|spoke to|talking to|in an interview with)\s+(?:us|this (?:news)?paper|{site})\b|\bsaid (?:by|on the) (?:tele)?phone\b"
 
 
+# A wire's own credit line: "(Reporting by Oskar Tenvald; Editing by Runa Bellweather)".
+_REPORTING_BY = re.compile(r"^\W*(?:additional\s+)?reporting\s+by\b", re.I)
+
+
 def reports_itself(text: str, site_name: str | None) -> bool:
     """Does the sentence show its outlet reporting (an interview of its own, a request for comment)?"""
     name = re.sub(r"^the\s+", "", site_name or "", flags=re.I)
-    # "told the Dispatch" in The Dunmarrow Dispatch: an outlet goes by the last word of its name.
-    short = name.split()[-1] if len(name.split()) > 1 and len(name.split()[-1]) >= 5 else ""
-    site = "|".join(re.escape(n) for n in (name, f"the {short}" if short else "") if n) or "(?!)"
+    words = name.split()
+    # An outlet goes by a word of its name: "told the Dispatch" in The Dunmarrow Dispatch, "told
+    # Tessera" in Tessera News Agency.
+    names = [name, f"the {words[-1]}" if len(words) > 1 and len(words[-1]) >= 5 else "", words[0] if len(words) > 1 and len(words[0]) >= 5 else ""]
+    site = "|".join(re.escape(n) for n in names if n) or "(?!)"
+    if _REPORTING_BY.match(text):
+        return True
     return bool(_ASKED_FOR_COMMENT.search(text) or re.search(_OWN_INTERVIEW.format(site=site), text, re.I))
 
 

@@ -473,9 +473,11 @@ def test_a_request_for_comment_or_the_writers_view_is_matched_to_nothing_close()
     assert is_commentary("Our view: the drivers have a point, but two days of chaos won't win the argument.")
 
 
-def test_an_outlet_goes_by_the_last_word_of_its_name_in_its_own_interviews():
+def test_an_outlet_goes_by_a_word_of_its_name_in_its_own_interviews_and_credits_its_reporters():
     assert reports_itself("Smoke was everywhere, a shop owner told the Dispatch.", "The Dunmarrow Dispatch")
     assert not reports_itself("Smoke was everywhere, a shop owner told the Dispatch.", "Hills Feed")
+    assert reports_itself("“Both sides have dug in,” Sanne Halloway, a labour economist, told Tessera.", "Tessera News Agency")
+    assert reports_itself("(Reporting by Oskar Tenvald; Editing by Runa Bellweather)", "Tessera News Agency")
 
 
 def test_a_sentence_that_still_says_someone_said_it_drops_no_attribution():
