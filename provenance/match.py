@@ -403,7 +403,7 @@ _CAUSE = re.compile(
 
 
 _SAYS = re.compile(
-    r"\b(?:said|says|say|told|tells|according to|reported|reports|announced|(?:in|issued|published) a statement|cautioned|warned|warns"
+    r"\b(?:said|says|say|told|tells|according to|reported|reports|announced|(?:in|issues|issued|publishes|published|releases|released) a statement|cautioned|warned|warns"
     r"|hailed|claimed|claims|insisted|added|(?:has|have|had) confirmed|estimates|stated|noted|wrote|argued|accused|alleges)\b",
     re.I,
 )

@@ -483,6 +483,7 @@ def test_an_outlet_goes_by_a_word_of_its_name_in_its_own_interviews_and_credits_
 def test_a_sentence_that_still_says_someone_said_it_drops_no_attribution():
     origin = view("The agency said the confirmed death toll had risen to 17.", claim_id=10, article_id=5, cue="said", source="agency")
     assert kinds(distortions(view("In an afternoon update it said the confirmed death toll had risen to 17."), origin)) == []
+    assert kinds(distortions(view("10:35 - The agency publishes a statement putting the confirmed death toll at 17."), origin)) == []
     assert kinds(distortions(view("The confirmed death toll has risen to 17."), origin)) == [("attribution_dropped", "agency said -> stated as fact")]
 
 
