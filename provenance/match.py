@@ -152,7 +152,11 @@ _DESCRIPTION = re.compile(r",\s+(?:which|who|whose)\s[^,;.]{3,120},(?=\s+[a-z])"
 
 @functools.lru_cache(maxsize=_CACHED)
 def content(text: str) -> str:
-    return _DESCRIPTION.sub("", _ATTRIBUTION_CLAUSE.sub("", text))
+    return _DESCRIPTION.sub("", _ATTRIBUTION_CLAUSE.sub("", _TIMESTAMP.sub("", text)))
+
+
+# A live blog's entry time ("09:40 - ...", "18:30 – ..."): when it was posted, not what it says.
+_TIMESTAMP = re.compile(r"^\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?\s*)?[-–—]\s*", re.I)
 
 
 @functools.lru_cache(maxsize=_CACHED)

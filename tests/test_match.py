@@ -405,6 +405,7 @@ def test_a_link_found_by_a_study_retold_as_a_cause_drops_a_hedge():
 def test_a_trailing_credit_to_a_study_is_set_aside_like_one_to_a_speaker():
     assert content("A daily cup cuts your risk by a quarter, a major new study has revealed.") == "A daily cup cuts your risk by a quarter."
     assert content("The tea cuts the risk, the researchers found.") == "The tea cuts the risk."
+    assert content("09:40 - Roevik tells supporters the Union has won.") == "Roevik tells supporters the Union has won."  # a live entry's time
 
 
 def test_an_uncited_look_alike_from_more_than_half_a_year_before_is_likelier_a_similar_event():
