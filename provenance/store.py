@@ -704,7 +704,8 @@ def claim_views(db: Database, claim_ids: list[int], *, citations: bool = True) -
         matched.setdefault(r["claim_id"], set()).add(r["origin_claim_id"])
     if not citations:
         return [_view(r, frozenset(matched.get(r["id"], set()))) for r in rows]
-    origins = _origin_articles(db, {r["article_id"] for r in rows})
+    named = _NamedSites(db)
+    origins = _origin_articles(db, {r["article_id"] for r in rows}, named)
     cited = _cited_articles(db, origins)
     favoured = _favoured_articles(db, {r["article_id"] for r in rows})
     linked: dict[int, set[int]] = {}
@@ -722,19 +723,9 @@ def claim_views(db: Database, claim_ids: list[int], *, citations: bool = True) -
         list(articles),
     ))
     published = {r["article_id"]: r["published"] for r in rows}
-    sites: dict[str, str | None] = {}
-    named: dict[tuple[str, str | None], set[int]] = {}
 
     def outlet_articles(name: str, article_id: int) -> set[int]:
-        key = _outlet_key(name)
-        if key not in sites:
-            sites[key] = _site_named(db, key)
-        if sites[key] is None:
-            return set()
-        when = (sites[key], published[article_id])
-        if when not in named:
-            named[when] = _site_articles(db, *when)
-        return named[when] - {article_id}
+        return named.latest(name, published[article_id]) - {article_id}
 
     for r in credited:
         cited[r["article_id"]] = cited.get(r["article_id"], frozenset()) | outlet_articles(r["name"], r["article_id"])
@@ -785,6 +776,27 @@ def _outlet_key(name: str) -> str:
 NAMED_OUTLET_ARTICLES = 5
 
 
+class _NamedSites:
+    """Sites named in text (a credit, a declared origin) and their latest articles before a time,
+    each looked up once for one `claim_views`: many claims name the same few outlets."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._sites: dict[str, str | None] = {}
+        self._latest: dict[tuple[str, str | None], set[int]] = {}
+
+    def latest(self, name: str, before: str | None) -> set[int]:
+        key = _outlet_key(name)
+        if key not in self._sites:
+            self._sites[key] = _site_named(self.db, key)
+        site = self._sites[key]
+        if site is None:
+            return set()
+        if (site, before) not in self._latest:
+            self._latest[site, before] = _site_articles(self.db, site, before)
+        return self._latest[site, before]
+
+
 def _site_named(db: Database, key: str) -> str | None:
     """The stored site an outlet's name names: by its site name ("the Vantage news agency" is the
     site "Vantage News Agency"), or by the end of the one site name that ends so ("the Courier",
@@ -831,7 +843,7 @@ def _cited_articles(db: Database, origins: dict[int, frozenset[int]]) -> dict[in
     return {a: frozenset(ids - {a}) for a, ids in found.items()}
 
 
-def _origin_articles(db: Database, article_ids: set[int]) -> dict[int, frozenset[int]]:
+def _origin_articles(db: Database, article_ids: set[int], named: _NamedSites) -> dict[int, frozenset[int]]:
     """Stored articles each article declares as its origin: the linked one, every stored article of
     the site when the declaration names only a site's address, or the latest of the site it names."""
     found: dict[int, set[int]] = {a: set() for a in article_ids}
@@ -846,13 +858,11 @@ def _origin_articles(db: Database, article_ids: set[int]) -> dict[int, frozenset
             found[r["article_id"]].add(r["origin"])
     # Declared by name only ("Via VitalDaily", "Source: Gadgetry"): that site's latest articles before it.
     for r in db.query(
-        f"select id, declared_origin, {_WHEN.replace('a.', '')} as published from articles "
-        f"where id in ({marks}) and declared_origin is not null and declared_origin_url is null",
+        f"select a.id, a.declared_origin, {_WHEN} as published from articles a "
+        f"where a.id in ({marks}) and a.declared_origin is not null and a.declared_origin_url is null",
         list(article_ids),
     ):
-        site = _site_named(db, _outlet_key(r["declared_origin"]))
-        if site is not None:
-            found[r["id"]] |= _site_articles(db, site, r["published"])
+        found[r["id"]] |= named.latest(r["declared_origin"], r["published"])
     return {a: frozenset(ids - {a}) for a, ids in found.items()}
 
 
