@@ -83,7 +83,9 @@ def wait_for(check, timeout: float = 60.0) -> None:
 def test_two_cycles_then_sigterm_with_a_second_watch_refused(harbour, tmp_path):
     site, folder = harbour
     path = tmp_path / "p.db"
-    proc = subprocess.Popen([*CLI, *args(site, folder, path, "--every", "1s")], cwd=tmp_path,
+    # Three seconds between cycles: the new story must be served after the first cycle ends and
+    # before the second lists the feed, which on a loaded machine one second did not always leave.
+    proc = subprocess.Popen([*CLI, *args(site, folder, path, "--every", "3s")], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: (row(path).get("cycles") or 0) >= 1)
