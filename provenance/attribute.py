@@ -256,7 +256,9 @@ _DOC_HEADS = {
 }
 _PRONOUNS = {"he": "person", "she": "person", "they": "any", "it": "org", "we": "any", "i": "person",
              # "..., one of them said": one of the people just cited ("two people familiar with the matter")
-             **{f"{n} of them": "people" for n in ("one", "two", "three", "some", "both", "all", "each", "either", "neither", "several")}}
+             **{f"{n} of them": "people" for n in ("one", "two", "three", "some", "both", "all", "each", "either", "neither", "several")},
+             # "Defence analysts say ... Some warn that ...": a bare quantifier is some of the people just cited.
+             **{n: "people" for n in ("some", "others", "many", "several", "most", "a few")}}
 # Capitals and countries stand for their governments ("Moscow said", "Seoul confirmed").
 _PLACES = {
     "moscow", "kyiv", "kiev", "beijing", "washington", "pyongyang", "seoul", "tokyo", "london", "paris", "berlin",
@@ -768,7 +770,10 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
             "people": [SourceKind.ANONYMOUS, SourceKind.PERSON],
         }[want]
         source = (register.subject if want == "person" else None) or register.latest(kinds)
-        return (source, Method.INHERITED, None, None) if source else None
+        if source:
+            return source, Method.INHERITED, None, None
+        # Nobody cited before "Some say ...": still unnamed people, not nobody.
+        return (Source(mention, SourceKind.ANONYMOUS), Method.EXPLICIT, None, None) if want == "people" else None
     # A capital that only starts the sentence names nothing: "Tests found", "Expert evidence suggested".
     # So does one before lower-case words only: "Ordinary black tea showed no such link".
     opening = found.start == 0 and not re.search(r"[A-Z]", mention[1:]) and (_head(key) in _DOC_HEADS or len(words) >= 2)

@@ -224,6 +224,15 @@ def test_one_of_them_is_one_of_the_people_just_cited():
     assert per_claim[1] == [("two people familiar with the matter", "anonymous", "said", "inherited")]
 
 
+def test_a_bare_quantifier_is_some_of_the_people_just_cited():
+    text = ("Defence analysts say the arrangement gives Valdrun fuel and missile technology. "
+            "Some warn that officers returning from the front will bring home lessons in drone warfare.")
+    _, per_claim, _ = sources(text)
+    assert per_claim[1] == [("Defence analysts", "anonymous", "warn", "inherited")]
+    _, alone, _ = sources("Some warn that officers returning from the front will bring home lessons in drone warfare.")
+    assert alone[0] == [("Some", "anonymous", "warn", "explicit")]
+
+
 def test_hailing_a_judgment_is_speech():
     _, per_claim, _ = sources("The farmers' lawyer, Tomas Keld, hailed the judgment as a landmark victory.")
     assert per_claim[0] == [("Tomas Keld", "person", "hailed", "explicit")]
