@@ -76,7 +76,7 @@ _VERBS = (
     "thought", "accused", "accuses", "replied", "tweeted", "posted", "countered", "conceded", "cautioned",
     "projected", "projects", "forecast", "forecasts", "calculated", "observed", "pointed out", "points out",
     "pointed to", "points to", "proved", "proves", "proven", "suspects", "suspected", "flagged", "flags",
-    "recalled", "recalls", "testified", "hailed", "hails", "announced", "contended", "contends", "agreed", "agrees", "reckons",
+    "recalled", "recalls", "testified", "hailed", "hails", "announced", "contended", "contends", "agreed", "agrees", "reckons", "reckon",
     "reckoned", "described", "describes", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
     "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
     "complained", "complains", "boasted", "estimated", "asked",
@@ -95,10 +95,12 @@ _VERBS = (
 _VERB_ALT = "|".join(sorted({re.escape(v).replace(r"\ ", r"\s+") for v in _VERBS}, key=len, reverse=True))
 # Case-sensitive: "States" in "the United States" is no verb.
 # Verbs by their first word, so a claim is scanned word by word instead of by one 300-way regex.
+# "the treatment people had claimed for": an insurance claim, not speech.
+_NOT_SPEECH_AFTER = {"claimed": r"(?!\s+for\b)", "claims": r"(?!\s+for\b)"}
 _VERBS_BY_FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 for _verb in sorted(set(_VERBS), key=len, reverse=True):
     _VERBS_BY_FIRST.setdefault(_verb.split()[0], []).append(
-        (_verb, re.compile(r"\s+".join(map(re.escape, _verb.split())) + r"\b"))
+        (_verb, re.compile(r"\s+".join(map(re.escape, _verb.split())) + r"\b" + _NOT_SPEECH_AFTER.get(_verb, "")))
     )
 _AUX_WORDS = {
     "has", "have", "had", "also", "further", "previously", "later", "earlier", "then", "now", "again",
@@ -232,6 +234,7 @@ _OUTLET_WORDS = {
     "express", "standard", "economist", "politico", "axios", "bbc", "cnn", "afp", "ap", "yonhap", "xinhua",
     "tass", "ria", "interfax", "kyodo", "nhk", "bild", "spiegel", "monde", "figaro", "pravda", "izvestia",
     "ledger", "digest", "briefs", "dispatch", "courier", "sentinel", "record", "star", "sun", "mirror",
+    "sports", "sport",
 }
 # What a news organisation is called when not named: "the broadcaster said".
 _OUTLET_NOUNS = {"agency", "newspaper", "paper", "outlet", "broadcaster", "wire", "network", "channel", "magazine",
@@ -780,7 +783,10 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
     proper = not opening and re.search(r"[A-Z]", re.sub(r"^(?:The|A|An)\s+", "", mention))
     head = _head(key)
     if not proper and mention.lower().startswith(("the ", "this ", "that ", "these ", "its ", "his ", "her ", "their ")):
-        if head in _DOC_HEADS:
+        if head == "paper" and register.latest([SourceKind.OUTLET]):
+            # "The paper also reported ..." after a newspaper was named is the newspaper, not a study.
+            source = register.latest([SourceKind.OUTLET])
+        elif head in _DOC_HEADS:
             # "the report" may be an outlet's; "the study" or "the survey" is never the outlet retelling it.
             kinds = [SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT] if head in ("report", "reports") else [
                 SourceKind.ORGANIZATION, SourceKind.DOCUMENT]

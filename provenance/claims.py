@@ -35,7 +35,7 @@ HEDGES = (
     "less than", "fewer than", "over", "at least", "as many as", "as much as", "an estimated", "estimated",
     "could", "may", "might", "reportedly", "allegedly", "possibly", "probably", "likely", "unconfirmed",
     "appears", "appeared", "appear", "seems", "seemed", "believed", "is said to", "are said to", "suspected",
-    "projected", "forecast to",
+    "projected", "forecast to", "is expected to", "are expected to",
 )
 _HEDGE = re.compile(r"\b(?:" + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in sorted(HEDGES, key=len, reverse=True)) + r")\b", re.I)
 # Hedges that only hedge a number: "some 4,000" hedges, "some officials" does not.
@@ -257,7 +257,18 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             ones = _SMALL[m.group("ones").lower()] if m.group("ones") else 0
             value = float(_SMALL[word] + ones) * _SCALE.get((m.group("wscale") or "").lower(), 1)
         found.append((m.start(), _quantity(text, m.start(), m.end(), value, None)))
+    for m in _ONE_PERIOD.finditer(text):
+        if not any(s <= m.start() < e for s, e in taken):
+            found.append((m.start(), Quantity(1.0, None, (m.group("period") or m.group("spell")).lower() + "s", re.sub(r"^for\s+", "", m.group(0), flags=re.I), None)))
     return tuple(q for _, q in sorted(found, key=lambda pair: pair[0]))
+
+
+# A single period is a duration as much as "two years" is: "a year of free credit monitoring",
+# "suspended for a month". Not a rate ("€20 million a day") nor a time ("a year ago").
+_ONE_PERIOD = re.compile(
+    r"\b(?:(?:for\s+)?(?:a|an|one)\s+(?P<period>year|month|week|day|decade)\b(?=\s+of\b)|for\s+(?:a|an|one)\s+(?P<spell>year|month|week|day|decade)\b)",
+    re.I,
+)
 
 
 _HEDGE_BEFORE = re.compile(

@@ -233,6 +233,21 @@ def test_a_bare_quantifier_is_some_of_the_people_just_cited():
     assert alone[0] == [("Some", "anonymous", "warn", "explicit")]
 
 
+def test_a_paper_reckons_and_the_paper_is_the_newspaper_named_before():
+    _, per_claim, _ = sources("The Observer, who broke the story, reckon the add-ons will take it to €60m.")
+    assert per_claim[0] == [("Observer", "outlet", "reckon", "explicit")]
+    text = ("The Corrister Observer said the initial fee was 52 million euros. "
+            "The paper also reported that Ferrelo had turned down a more lucrative offer from Dynamo Essker.")
+    _, per_claim, _ = sources(text)
+    assert per_claim[1] == [("Corrister Observer", "outlet", "reported", "inherited")]
+
+
+def test_a_sports_outlet_is_an_outlet_and_an_insurance_claim_is_no_speech():
+    _, per_claim, _ = sources("Corrister City have completed the signing of Joaquim Ferrelo, Pennant Sports reported on Wednesday. "
+                              "Claim codes recording the treatment people had claimed for were also exposed.")
+    assert per_claim == [[("Pennant Sports", "outlet", "reported", "explicit")], []]
+
+
 def test_hailing_a_judgment_is_speech():
     _, per_claim, _ = sources("The farmers' lawyer, Tomas Keld, hailed the judgment as a landmark victory.")
     assert per_claim[0] == [("Tomas Keld", "person", "hailed", "explicit")]

@@ -91,3 +91,8 @@ def test_a_title_blingfire_splits_off_is_glued_back_to_its_sentence():
 def test_areas_in_hectares_and_acres():
     assert [(q.value, q.unit) for q in claims.quantities("about 4,200 ha (roughly 10,400 acres), 4,200 hectares")] == [
         (4200, "ha"), (10400, "acre"), (4200, "ha")]
+
+
+def test_a_single_period_is_a_duration_but_not_a_rate_or_a_time():
+    found = claims.quantities("a year of free credit monitoring, banned for a month, €20 million a day, a year ago")
+    assert [(q.value, q.noun, q.text) for q in found] == [(1.0, "years", "a year"), (1.0, "months", "a month"), (20_000_000, None, "€20 million")]

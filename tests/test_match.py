@@ -500,3 +500,72 @@ def test_a_share_said_as_a_fraction_is_compared_with_one_in_per_cent():
     origin = view("A daily cup was associated with a 23% lower risk of atrial fibrillation.", claim_id=10, article_id=5)
     assert ("number_changed", "23% -> a quarter") in kinds(distortions(view("A daily cup cuts the risk of atrial fibrillation by a quarter."), origin))
     assert not [d for d in distortions(view("A daily cup lowers the risk by almost a quarter, 23%."), origin) if d["kind"] == "number_changed"]
+
+
+def test_one_name_of_several_words_in_common_is_no_restatement():
+    reported = view("I have also reported the exposure to the Data Protection Commission.")
+    regulator = view("A spokesperson for the Data Protection Commission said the regulator had been informed of the incident "
+                     "and would be making enquiries.", claim_id=2)
+    assert similarity(reported, regulator) <= 0.2
+    # two names in common are two things: the threshold is still within reach
+    signed = view("Corrister City have signed Joaquim Ferrelo from Racing Talvessa.")
+    completed = view("Racing Talvessa confirmed that Joaquim Ferrelo has joined Corrister City.", claim_id=2)
+    assert similarity(signed, completed) > 0.2
+
+
+def test_a_figure_about_the_same_people_that_the_candidate_never_gives_is_another_fact():
+    clause = view("Ferrelo had a €75m release clause at Racing.")
+    goals = view("Ferrelo scored 19 league goals in 33 appearances for Racing last season and added seven assists.", claim_id=2)
+    assert similarity(clause, goals) <= 0.2
+
+
+def test_reportedly_keeps_an_attribution_and_confirmed_strengthens_it():
+    reported = view("The paper also reported that Ferrelo had turned down a more lucrative offer from Dynamo Essker.",
+                    claim_id=2, cue="reported", source="The Corrister Observer", source_kind="outlet")
+    hearsay = view("Ferrelo reportedly turned down a more lucrative offer from Dynamo Essker to join City.")
+    # an outlet's credit left out, but "reportedly" still says someone vouches for it
+    assert distortions(hearsay, view(reported.text, claim_id=2, cue="reported", source="the club's sources")) == []
+    confirmed = view("It's been confirmed that Ferrelo turned down more money at Dynamo Essker to come to us.")
+    assert kinds(distortions(confirmed, view(hearsay.text, claim_id=3))) == [
+        ("attribution_strengthened", "reportedly -> It's been confirmed")]
+
+
+def test_said_it_believed_to_confirmed_is_one_strengthening_not_also_a_dropped_hedge():
+    believed = view("Carvell said it believed the database had been accessible for almost six weeks.", claim_id=2,
+                    cue="said", source="Carvell")
+    confirmed = view("Carvell has confirmed the database sat open online for almost six weeks.", cue="confirmed", source="Carvell")
+    assert kinds(distortions(confirmed, believed)) == [("attribution_strengthened", 'said ("believed") -> confirmed')]
+
+
+def test_an_outlets_estimate_still_credits_it():
+    wire = view("The Corrister Observer had put the initial fee at 52 million euros, citing sources close to the club.",
+                claim_id=2, cue="citing", source="sources close to the club", source_kind="anonymous")
+    site = view("The Corrister Observer, which broke the story on Tuesday night, had put the initial fee at €52 million.")
+    assert distortions(site, wire) == []
+
+
+def test_an_insurance_claim_is_not_speech():
+    origin = view("Claim codes were also exposed for about 310,000 people, according to the company.", claim_id=2,
+                  cue="according to", source="company", source_kind="organization")
+    bare = view("Claim codes recording the treatment people had claimed for were also exposed for about 310,000 customers.")
+    assert kinds(distortions(bare, origin)) == [("attribution_dropped", "company according to -> stated as fact")]
+
+
+def test_is_expected_to_is_a_hedge():
+    expected = view("He is expected to link up with the squad at the pre-season camp in Solmere next week.", claim_id=2)
+    links = view("He links up with the rest of the squad at the Solmere camp next week.")
+    assert kinds(distortions(links, expected)) == [("hedge_dropped", '"is expected to" -> stated without it')]
+
+
+def test_a_count_against_a_period_is_a_record_the_candidate_must_state():
+    third = view("It is the third major data breach at a Kaldmark health insurer since 2025.")
+    admitted = view("Carvell Mutual, one of Kaldmark's largest health insurers, has admitted that the details of about "
+                    "2.7 million customers were left exposed online.", claim_id=2)
+    assert similarity(third, admitted) < MatchSettings().threshold
+    assert similarity(third, view("It was the third major data breach at a health insurer in Kaldmark since 2025.", claim_id=3)) > 0.8
+
+
+def test_a_year_against_two_years_is_a_changed_number():
+    two = view("The insurer will offer them two years of free credit monitoring, it said.", claim_id=2, cue="said", source="Carvell")
+    one = view("Carvell says affected customers will get a year of free credit monitoring.", cue="says", source="Carvell")
+    assert kinds(distortions(one, two)) == [("number_changed", "two -> a year")]

@@ -323,6 +323,22 @@ def test_an_outlet_credited_by_name_cites_only_its_latest_articles_before_the_cl
     assert view.linked_articles <= view.cited_articles
 
 
+def test_an_outlet_credited_by_name_is_not_cited_for_its_stories_of_more_than_half_a_year_before(db, tmp_path):
+    def observer(path: str, when: str) -> tuple[str, bytes]:
+        return f"www.observer.example/sport/{path}.html", article_page(path, when, [
+            "City have agreed a fee for a new signing, and add-ons could take the total to 46 million euros."]).replace(
+            b'content="Test Outlet"', b'content="The Corrister Observer"')
+
+    pages = dict([observer("orlik", "2024-07-30T10:00:00Z"), observer("ferrelo", "2026-07-14T21:00:00Z")])
+    pages["www.blog.example/posts/ferrelo.html"] = article_page("Blog", "2026-07-16T12:00:00Z", [
+        "The Observer, who broke the story, reckon the add-ons will take it to 60 million euros."])
+    crawl_web(db, tmp_path, pages)
+    claim = next(db.query("select c.id from claims c join articles a on a.id = c.article_id where a.url like '%blog%'"))["id"]
+    (view,) = store.claim_views(db, [claim])
+    cited = [r[0] for r in db.execute(f"select url from articles where id in ({','.join(map(str, view.linked_articles))})")]
+    assert cited == ["http://www.observer.example/sport/ferrelo"]
+
+
 def test_an_outlet_credited_by_the_end_of_its_name_is_the_one_site_named_so(db, tmp_path):
     def site(name: str, title: str, when: str) -> bytes:
         return article_page(title, when, ["Tervane Networks is preparing to cut as many as 2,000 jobs, according to two people familiar "
