@@ -241,11 +241,12 @@ def _placed(text: str, places: tuple[tuple[str, str], ...]) -> str:
 def term_weights(claim: ClaimView, candidates: Sequence[ClaimView], places: tuple[tuple[str, str], ...] = ()) -> dict[str, float]:
     """How telling each word is among one claim's candidates (an inverse document frequency over
     them): a word most of them share, such as the story's countries, says little about which one
-    the claim restates."""
-    counts: dict[str, int] = {}
-    for view in (claim, *candidates):
-        for stem in _stems(_placed(content(view.text), places)):
-            counts[stem] = counts.get(stem, 0) + 1
+    the claim restates. Only the claim's own words are weighed: `rare_cover` asks for no other."""
+    mine = _stems(_placed(content(claim.text), places))
+    counts = dict.fromkeys(mine, 1)
+    for view in candidates:
+        for stem in mine & _stems(_placed(content(view.text), places)):
+            counts[stem] += 1
     return {stem: math.log(1 + (len(candidates) + 1) / (count + 0.5)) for stem, count in counts.items()}
 
 
@@ -258,7 +259,17 @@ def rare_cover(derived: ClaimView, origin: ClaimView, weights: dict[str, float],
 
 def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, str], ...] = ()) -> float:
     """0..1: how likely `derived` restates `origin`, from words, names and numbers."""
-    a, b = _placed(content(derived.text), places), _placed(content(origin.text), places)
+    return _similarity(derived.text, origin.text, derived.quantities, origin.quantities, places)
+
+
+# Matching compares a claim with each candidate once a pass, and runs two passes: kept, the second
+# pass's comparisons are free.
+@functools.lru_cache(maxsize=_CACHED)
+def _similarity(
+    derived_text: str, origin_text: str, derived_quantities: tuple[Quantity, ...], origin_quantities: tuple[Quantity, ...],
+    places: tuple[tuple[str, str], ...],
+) -> float:
+    a, b = _placed(content(derived_text), places), _placed(content(origin_text), places)
     token_set = fuzz.token_set_ratio(a, b, processor=str.lower) / 100
     wa, wb = _stems(a), _stems(b)
     overlap = len(wa & wb) / max(1, min(len(wa), len(wb)))
@@ -275,8 +286,8 @@ def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, s
     # sentence ("Electricity alone cost 11.2% more" of "..., and by electricity, which cost 11.2
     # percent more than ..."); small numbers ("three clinics") are too common to count, and a figure
     # alone does not make two statements one.
-    figures_a = [q for q in derived.quantities if q.value >= 10]
-    figures_b = [q for q in origin.quantities if q.value >= 10]
+    figures_a = [q for q in derived_quantities if q.value >= 10]
+    figures_b = [q for q in origin_quantities if q.value >= 10]
     values_b = {q.value for q in figures_b}
     if figures_a and figures_b and score >= 0.33:
         # The same number in other units is another figure: "100%" is not "$100".
@@ -284,19 +295,19 @@ def similarity(derived: ClaimView, origin: ClaimView, places: tuple[tuple[str, s
         score += 0.08 if shared else -0.02
     # A rewrite rarely adds facts: figures about things the candidate never counts suggest the
     # claim is the fuller, original statement, not a copy of this one.
-    keys_b = {_key(q) for q in origin.quantities}
-    new = [q for q in derived.quantities if q.value >= 10 and q.value not in values_b and _key(q) not in keys_b]
+    keys_b = {_key(q) for q in origin_quantities}
+    new = [q for q in derived_quantities if q.value >= 10 and q.value not in values_b and _key(q) not in keys_b]
     score -= min(0.15, 0.05 * len(new))
     # Who it is about and nothing of what is said, with a figure the candidate never gives ("Ferrelo
     # had a €75m release clause at Racing" against his goals for Racing): another fact about them.
     if new and wa & wb <= _capitalised(a) & _capitalised(b):
         score = min(score, 0.2)
     # Two quotations with different words are two statements, even by one speaker on one topic.
-    if _different_quotes(derived.text, origin.text):
+    if _different_quotes(derived_text, origin_text):
         score -= 0.15
     # "It is the deadliest earthquake since 1987" says what no sentence without a superlative, or
     # with another reference point ("the highest inflation rate since February 2025"), says.
-    if _other_record(derived.text, origin.text):
+    if _other_record(derived_text, origin_text):
         score -= 0.25
     return max(0.0, min(1.0, score))
 
