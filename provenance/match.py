@@ -63,6 +63,8 @@ class MatchSettings:
     citation_margin: float = 0.22
     # The writer's own framing ("This underscores ...") restates facts loosely: it needs a closer likeness.
     commentary_margin: float = 0.08
+    # The outlet's own reporting (a request for comment, "is understood to") is another's only when copied.
+    copied: float = 0.8
     lead_weight: float = 0.02  # see lead_cover
     # A cited article's claim that restates the best match elsewhere is where the writer read it,
     # even when worded less like the claim: down to this score.
@@ -399,7 +401,7 @@ def relation(derived: ClaimView, origin: ClaimView) -> Relation:
 
 _MODAL_HEDGES = ("could", "may", "might", "reportedly", "allegedly", "possibly", "probably", "likely", "appears",
                  "appeared", "seems", "seemed", "believed", "suspected", "unconfirmed", "is said to", "are said to", "projected",
-                 "forecast to", "is expected to", "are expected to")
+                 "forecast to", "expected to", "possible")
 # Hedges that say who vouches for the claim: someone did, unnamed ("reportedly"). A derivative that
 # has it "confirmed" strengthens the attribution, and one that keeps them still attributes it.
 _HEARSAY = ("reportedly", "allegedly", "is said to", "are said to", "believed", "suspected")
@@ -412,7 +414,7 @@ _CUE_STRENGTH = {
                      "wrote", "writes", "according to", "as reported by", "announced", "statement", "statement indicating",
                      "highlights", "highlighted", "explained", "cited", "citing", "assessed", "assesses"), 2),
     **dict.fromkeys(("confirmed", "confirms", "found", "finds", "showed", "shows", "proved", "proves", "revealed",
-                     "reveals", "established", "verified", "acknowledged", "admitted", "documented"), 3),
+                     "reveals", "established", "verified", "documented"), 3),
 }
 
 
@@ -432,7 +434,8 @@ def distortions(
     figure: the claim folded that sentence in ("Prices rose 3.6% ..., driven by services and
     electricity" beside "The rise was driven mainly by services, where prices rose 4.9 percent").
     `upstream` is what `origin` was itself taken from, when known."""
-    kept = [q for q in derived.quantities if not any(_same_value(q.value, x.value) for x in elsewhere)]
+    kept = [q for q in derived.quantities
+            if any(_same_value(q.value, o.value) for o in origin.quantities) or not any(_same_value(q.value, x.value) for x in elsewhere)]
     found = _quantity_changes(kept, origin.quantities, derived.text, origin.text)
     lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text, derived.cue is None)]
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
@@ -459,7 +462,13 @@ def distortions(
     if origin.source and not derived.source and vouched and not _QUOTATION_ONLY.match(derived.text) and not _SAYS.search(derived.text):
         cue = f" {origin.cue}" if origin.cue else ""
         found.append({"kind": Distortion.ATTRIBUTION_DROPPED, "detail": f"{origin.source}{cue} -> stated as fact"})
-    elif not strengthened and origin.cue and derived.cue and _CUE_STRENGTH.get(derived.cue, 2) > _cue_strength(origin) and not _keeps_cue(origin.cue, derived.text):
+    elif (
+        not strengthened and origin.cue and derived.cue and _CUE_STRENGTH.get(derived.cue, 2) > _cue_strength(origin)
+        and not _keeps_cue(origin.cue, derived.text)
+        # "The agency expects the closure to last at least six weeks" -> "The bridge will be closed for
+        # six weeks, the agency says": the hedge dropped is the change; "says" claims no certainty of its own.
+        and not (_CUE_STRENGTH.get(derived.cue, 2) == 2 and any(d["kind"] == Distortion.HEDGE_DROPPED for d in found))
+    ):
         found.append({"kind": Distortion.ATTRIBUTION_STRENGTHENED, "detail": f"{origin.cue} -> {derived.cue}"})
     return found
 
@@ -580,7 +589,8 @@ def _comparable(a: float, b: float) -> bool:
 # The writer's own framing: a verdict on the facts, not a fact anyone reported.
 _COMMENTARY = re.compile(
     r"\b(?:highlights?|underscores?|underlines?|the last thing|remains to be seen|it is (?:clear|unclear|obvious)"
-    r"|complexit(?:y|ies)|landscape|in summary|in short|needless to say|arguably|of course|not only|(?:our|my) (?:view|take|verdict))\b",
+    r"|complexit(?:y|ies)|landscape|in summary|in short|needless to say|arguably|of course|not only|(?:our|my) (?:view|take|verdict)"
+    r"|make no mistake|this is what [\w\s]{1,40}? looks like)\b",
     re.I,
 )
 
@@ -605,9 +615,13 @@ def is_recap(text: str) -> bool:
 _ASKED_FOR_COMMENT = re.compile(
     r"\b(?:did not|didn't|has not|hasn't|have not|haven't)\s+(?:immediately\s+)?(?:respond|reply|return)\w*\s+to\s+(?:an?\s+)?"
     r"(?:request|requests|email|emails|call|calls|message|messages)|\bdeclined\s+to\s+comment|\bcould not be reached\b"
-    r"|\b(?:has|have|had|did)\s+not\s+(?:yet\s+|immediately\s+)?commented?\b|\bno immediate comment\b|\bnot immediately available for comment\b",
+    r"|\b(?:has|have|had|did)\s+not\s+(?:yet\s+|immediately\s+)?commented?\b|\bno immediate comment\b|\bnot immediately available for comment\b"
+    r"|\b(?:did not|didn't)\s+(?:immediately\s+)?(?:respond|reply)\s+when\b",
     re.I,
 )
+_OWN_SOURCING = re.compile(r"\b(?:is|are|was|were)\s+understood\s+to\b|\bit\s+is\s+understood\b|\b(?:has|have)\s+learned\b", re.I)
+# The reader addressed, outside quotation marks.
+_TO_THE_READER = re.compile(r"\b(?:you|your|you['’](?:ll|re|ve|d))\b(?![^“”\"]*[”\"])", re.I)
 
 
 # What an outlet says of its own reporting: an interview it did ("told Halyard", "said by phone",
@@ -768,10 +782,16 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     if not above:
         return []
     best_score, best = above[0]
-    # A request for comment is the outlet's own reporting, never taken from anyone.
-    # An exhortation ("Every patriot should be watching Saltmere") is the writer's: like commentary, it needs a close likeness.
-    framing = is_commentary(claim.text) or _EXHORTATION.search(claim.text)
-    if claim.heading or _ASKED_FOR_COMMENT.search(claim.text) or is_recap(claim.text) or (framing and best_score < settings.threshold + settings.commentary_margin):
+    # A request for comment ("did not respond to a request for comment") or the outlet's own
+    # sourcing ("The Treasury is understood to have asked ...") is its own reporting: taken from
+    # another article only when copied from it word for word.
+    own = _ASKED_FOR_COMMENT.search(claim.text) or _OWN_SOURCING.search(claim.text)
+    # An exhortation ("Every patriot should be watching Saltmere") or a word to the reader ("If you
+    # drive in Dornwick, this one is going to hurt") is the writer's: like commentary, it needs a close likeness.
+    framing = is_commentary(claim.text) or _EXHORTATION.search(claim.text) or _TO_THE_READER.search(claim.text)
+    if claim.heading or (own and best_score < settings.copied) or is_recap(claim.text) or (
+        framing and best_score < settings.threshold + settings.commentary_margin
+    ):
         return []
     close = [(s, c) for s, c in above if s >= best_score - settings.citation_margin]
     cited = (

@@ -554,7 +554,7 @@ def test_an_insurance_claim_is_not_speech():
 def test_is_expected_to_is_a_hedge():
     expected = view("He is expected to link up with the squad at the pre-season camp in Solmere next week.", claim_id=2)
     links = view("He links up with the rest of the squad at the Solmere camp next week.")
-    assert kinds(distortions(links, expected)) == [("hedge_dropped", '"is expected to" -> stated without it')]
+    assert kinds(distortions(links, expected)) == [("hedge_dropped", '"expected to" -> stated without it')]
 
 
 def test_a_count_against_a_period_is_a_record_the_candidate_must_state():
@@ -569,3 +569,51 @@ def test_a_year_against_two_years_is_a_changed_number():
     two = view("The insurer will offer them two years of free credit monitoring, it said.", claim_id=2, cue="said", source="Carvell")
     one = view("Carvell says affected customers will get a year of free credit monitoring.", cue="says", source="Carvell")
     assert kinds(distortions(one, two)) == [("number_changed", "two -> a year")]
+
+
+def test_a_hedged_forecast_retold_as_fact_is_a_dropped_hedge_not_also_a_stronger_verb():
+    expects = view("The agency expects the closure to last at least six weeks.", claim_id=2, cue="expects", source="the agency")
+    says = view("The bridge will be closed for six weeks, the roads agency says.", cue="says", source="the roads agency")
+    # a figure the origin article gives elsewhere too is still compared with the origin's own
+    assert kinds(distortions(says, expects, elsewhere=claims.quantities("for at least six weeks"))) == [
+        ("hedge_dropped", "at least six -> six")]
+    backshifted = view("The agency said the closure was expected to last at least six weeks.", cue="said", source="The agency")
+    assert distortions(backshifted, view("The closure is expected to last at least six weeks.", claim_id=3)) == []
+
+
+def test_the_earliest_possible_date_keeps_the_hedge_of_could():
+    wrote = view("She wrote that the agency's six weeks “should be seen as the earliest the bridge could reopen, not the most "
+                 "likely date”.", claim_id=2, cue="wrote", source="Leontine Vasko")
+    said = view("She said the six-week estimate should be treated as the earliest possible reopening date.", cue="said", source="Leontine Vasko")
+    assert distortions(said, wrote) == []
+
+
+def test_admitting_claims_no_more_certainty_than_saying():
+    quoted = view("“Nobody pretends this is anything other than a cost-cutting exercise,” the official is quoted as saying.",
+                  claim_id=2, cue="said", source="a senior official", source_kind="anonymous")
+    admitted = view("“Nobody pretends this is anything other than a cost-cutting exercise,” one official admitted.",
+                    cue="admitted", source="one official", source_kind="anonymous")
+    assert distortions(admitted, quoted) == []
+
+
+def test_the_outlets_own_reporting_and_words_to_the_reader_need_more_than_a_likeness():
+    settings = MatchSettings()
+    story = view("Vashby said last month that the ministry was looking at every option to meet savings targets set by the Treasury.",
+                 claim_id=2, article_id=2, published="2025-01-01")
+    understood = view("The Treasury is understood to have asked the ministry to find savings to meet its targets, Vashby said.",
+                      cited_articles=frozenset({2}))
+    assert rank(understood, [story], settings) and match(understood, [story], settings) == []
+    lede = view("Brackwater Bridge in Dornwick, one of the busiest road bridges in Tavrenia, was closed to traffic on Tuesday, "
+                "the Dornwick Clarion reported.", claim_id=3, article_id=2, published="2025-01-01")
+    hurt = view("If you drive in Dornwick, this one is going to hurt.")
+    assert choose(hurt, [(0.52, lede)], settings) == []
+    assert choose(view("Drivers in Dornwick face a long detour."), [(0.52, lede)], settings)
+    asked = view("The ministry did not respond when RTC asked for a copy of the memo.")
+    assert match(asked, [view(asked.text, claim_id=4, article_id=2, published="2025-01-01")], settings)  # copied word for word
+    assert match(asked, [view("The ministry did not respond when asked for a copy of the memo by the paper.", claim_id=5,
+                              article_id=2, published="2025-01-01")], settings) == []
+
+
+def test_this_is_what_it_looks_like_is_commentary():
+    assert is_commentary("This is what managed decline looks like, and the people paying for it live a long way from Dunhallow.")
+    assert is_commentary("Make no mistake: the bridge will not reopen this year.")
