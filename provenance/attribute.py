@@ -751,6 +751,10 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
     """The source a phrase names, and how: explicitly, or inherited from the register."""
     mention = _norm(found.mention)
     mention = re.sub(r"^(?:which|who|that)\s+", "", mention, flags=re.I)
+    # A live entry's time ("13:20 - Our reporter in Saltmere says") is when, not who: the clause
+    # search starts after its colon.
+    if re.search(r"\b\d{1,2}[:.]$", claim.text[max(0, found.start - 3):found.start]):
+        mention = re.sub(r"^\d{2}\s*[-–—]\s*", "", mention)
     key = _key(mention)
     words = key.split()
     if not words:

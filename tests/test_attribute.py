@@ -248,6 +248,13 @@ def test_a_sports_outlet_is_an_outlet_and_an_insurance_claim_is_no_speech():
     assert per_claim == [[("Pennant Sports", "outlet", "reported", "explicit")], []]
 
 
+def test_a_live_entrys_time_is_not_part_of_who_speaks():
+    _, per_claim, _ = sources("18:40 - The Dornwick council says the ferry will start on Monday.")
+    assert per_claim[0] == [("Dornwick council", "organization", "says", "explicit")]
+    _, per_claim, _ = sources("Between 40 - 50 people said they had been evacuated.")
+    assert per_claim[0][0][0] == "Between 40 - 50 people"
+
+
 def test_hailing_a_judgment_is_speech():
     _, per_claim, _ = sources("The farmers' lawyer, Tomas Keld, hailed the judgment as a landmark victory.")
     assert per_claim[0] == [("Tomas Keld", "person", "hailed", "explicit")]
