@@ -75,7 +75,7 @@ _VERBS = (
     "emphasises", "emphasizes", "assessed", "assesses", "expects", "expected", "expect", "think", "thinks",
     "thought", "accused", "accuses", "replied", "tweeted", "posted", "countered", "conceded", "cautioned",
     "projected", "projects", "forecast", "forecasts", "calculated", "observed", "pointed out", "points out",
-    "pointed to", "points to", "proved", "proves", "proven", "suspects", "suspected", "flagged", "flags",
+    "pointed to", "points to", "proved", "proves", "proven", "shown", "suspects", "suspected", "flagged", "flags",
     "recalled", "recalls", "testified", "hailed", "hails", "announced", "contended", "contends", "agreed", "agrees", "reckons", "reckon",
     "reckoned", "described", "describes", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
     "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
@@ -234,7 +234,7 @@ _OUTLET_WORDS = {
     "express", "standard", "economist", "politico", "axios", "bbc", "cnn", "afp", "ap", "yonhap", "xinhua",
     "tass", "ria", "interfax", "kyodo", "nhk", "bild", "spiegel", "monde", "figaro", "pravda", "izvestia",
     "ledger", "digest", "briefs", "dispatch", "courier", "sentinel", "record", "star", "sun", "mirror",
-    "sports", "sport",
+    "sports", "sport", "website", "fact-checker", "fact-checkers", "fact-checking",
 }
 # What a news organisation is called when not named: "the broadcaster said".
 _OUTLET_NOUNS = {"agency", "newspaper", "paper", "outlet", "broadcaster", "wire", "network", "channel", "magazine",

@@ -64,7 +64,7 @@ class MatchSettings:
     # The writer's own framing ("This underscores ...") restates facts loosely: it needs a closer likeness.
     commentary_margin: float = 0.08
     # The outlet's own reporting (a request for comment, "is understood to") is another's only when copied.
-    copied: float = 0.8
+    copied: float = 0.9
     lead_weight: float = 0.02  # see lead_cover
     # A cited article's claim that restates the best match elsewhere is where the writer read it,
     # even when worded less like the claim: down to this score.
@@ -408,12 +408,12 @@ _HEARSAY = ("reportedly", "allegedly", "is said to", "are said to", "believed", 
 # How strongly a cue vouches for what follows: hedged opinion < statement < established finding.
 _CUE_STRENGTH = {
     **dict.fromkeys(("suggested", "suggests", "claimed", "claims", "alleged", "alleges", "speculated", "hinted", "estimated",
-                     "estimates", "believes", "believed", "thinks", "thought", "hopes", "expects", "expected",
+                     "estimates", "estimate", "suggest", "believe", "think", "expect", "predict", "believes", "believed", "thinks", "thought", "hopes", "expects", "expected",
                      "indicated", "indicates", "predicted", "predicts", "argued", "argues", "suspects", "suspected"), 1),
     **dict.fromkeys(("said", "says", "told", "stated", "states", "reported", "reports", "noted", "notes", "added",
                      "wrote", "writes", "according to", "as reported by", "announced", "statement", "statement indicating",
                      "highlights", "highlighted", "explained", "cited", "citing", "assessed", "assesses"), 2),
-    **dict.fromkeys(("confirmed", "confirms", "found", "finds", "showed", "shows", "proved", "proves", "revealed",
+    **dict.fromkeys(("confirmed", "confirms", "found", "finds", "showed", "shows", "shown", "proved", "proves", "proven", "revealed",
                      "reveals", "established", "verified", "documented"), 3),
 }
 
@@ -437,7 +437,11 @@ def distortions(
     kept = [q for q in derived.quantities
             if any(_same_value(q.value, o.value) for o in origin.quantities) or not any(_same_value(q.value, x.value) for x in elsewhere)]
     found = _quantity_changes(kept, origin.quantities, derived.text, origin.text)
-    lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text, derived.cue is None)]
+    by_then, by_now = _TARGET_YEAR.search(origin.text), _TARGET_YEAR.search(derived.text)
+    if by_then and by_now and by_then.group(1) != by_now.group(1):
+        found.append({"kind": Distortion.NUMBER_CHANGED, "detail": f"{by_then.group(0)} -> {by_now.group(0)}"})
+    lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text, derived.cue is None)
+            and not _still_estimated(h, derived.text)]
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     confirmed = derived.cue if _CUE_STRENGTH.get(derived.cue or "") == 3 else (m.group(0) if (m := _CONFIRMED.search(derived.text)) else None)
     hearsay = [h for h in lost if h in _HEARSAY]
@@ -456,7 +460,9 @@ def distortions(
     # that out states nothing more firmly (trace keeps the hop). Unless the outlet is who vouches:
     # "According to the Courier, ..." of the Courier's scoop from unnamed sources.
     # A quotation standing alone ("“We have to change with it.”", a pull quote) is still someone's words.
-    vouched = origin.source_kind != "outlet" or (upstream is not None and upstream.source_kind == "anonymous")
+    # Nor an outlet that makes the claim its own: "It also alleged that the company had swapped ...".
+    vouched = (origin.source_kind != "outlet" or (upstream is not None and upstream.source_kind == "anonymous")
+               or origin.cue in _ALLEGING)
     # Nor is a sentence that still says someone said it, though the speaker was not made out
     # ("In an afternoon update it said ...", "A co-author, Tomas Reyl, cautioned that ...").
     if origin.source and not derived.source and vouched and not _QUOTATION_ONLY.match(derived.text) and not _SAYS.search(derived.text):
@@ -488,9 +494,26 @@ _SAYS = re.compile(
     r"|reportedly|allegedly|(?:is|are|was|were) (?:said|understood|believed) to|(?:put|puts) (?:the|its|their) [\w -]{1,40}? at)\b",
     re.I,
 )
+_ALLEGING = frozenset({"alleged", "alleges", "claimed", "claims", "accused", "accuses", "insisted", "insists", "argued", "argues"})
 _CONFIRMED = re.compile(r"\b(?:has|have|had|it['’]s|is|was|were|been)\s+(?:been\s+|now\s+|also\s+)?confirmed\b", re.I)
+_RHETORIC = re.compile(
+    r"\bmake no mistake\b|\bthis is what [\w\s]{1,40}? looks like\b|^\W*our advice\b"
+    r"|^\W*(?:write to|call on|demand|sign|join|tell|contact|share|donate|do not|don['’]t) [^.!?]*\b(?:your|you|today|now)\b",
+    re.I,
+)
 _EXHORTATION = re.compile(r"\b(?:should|ought to)\b(?![^“”\"]*[”\"])", re.I)
 _QUOTATION_ONLY = re.compile(r"^\W*[“\"‘'][^“”\"]+[”\"’']\W*$")
+
+
+def _still_estimated(hedge: str, derived: str) -> bool:
+    """Is a forecast still one ("is projected to rise" -> "the study projects a rise", "projected a
+    rise of up to 0.6 metres" -> "put the rise at up to 60 cm")?"""
+    return hedge in ("projected", "forecast to", "expected to") and bool(_ESTIMATING.search(derived))
+
+
+_ESTIMATING = re.compile(r"\b(?:project|forecast|estimat|predict|expect)\w*|\b(?:put|puts) (?:the|its|their) [\w -]{1,40}? at\b", re.I)
+# A year something is to happen by: "could rise by almost a metre by 2100" -> "... by 2050" is another claim.
+_TARGET_YEAR = re.compile(r"\bby (?:the end of |the middle of )?((?:19|20|21)\d{2})\b", re.I)
 
 
 def _cue_strength(claim: ClaimView) -> int:
@@ -589,8 +612,7 @@ def _comparable(a: float, b: float) -> bool:
 # The writer's own framing: a verdict on the facts, not a fact anyone reported.
 _COMMENTARY = re.compile(
     r"\b(?:highlights?|underscores?|underlines?|the last thing|remains to be seen|it is (?:clear|unclear|obvious)"
-    r"|complexit(?:y|ies)|landscape|in summary|in short|needless to say|arguably|of course|not only|(?:our|my) (?:view|take|verdict)"
-    r"|make no mistake|this is what [\w\s]{1,40}? looks like)\b",
+    r"|complexit(?:y|ies)|landscape|in summary|in short|needless to say|arguably|of course|not only|(?:our|my) (?:view|take|verdict))\b",
     re.I,
 )
 
@@ -604,7 +626,7 @@ _RECAP = re.compile(
 
 
 def is_commentary(text: str) -> bool:
-    return bool(_COMMENTARY.search(text) or _RECAP.match(text))
+    return bool(_COMMENTARY.search(text) or _RECAP.match(text) or _RHETORIC.search(text))
 
 
 def is_recap(text: str) -> bool:
@@ -619,9 +641,14 @@ _ASKED_FOR_COMMENT = re.compile(
     r"|\b(?:did not|didn't)\s+(?:immediately\s+)?(?:respond|reply)\s+when\b",
     re.I,
 )
-_OWN_SOURCING = re.compile(r"\b(?:is|are|was|were)\s+understood\s+to\b|\bit\s+is\s+understood\b|\b(?:has|have)\s+learned\b", re.I)
+_OWN_SOURCING = re.compile(
+    r"\b(?:is|are|was|were)\s+understood\s+to\b|\bit\s+is\s+understood\b|\b(?:has|have)\s+learned\b"
+    # A fact-checker's rating is its own finding, however like the denial it rests on ("These claims are false").
+    r"|\bwe\s+rate\s+(?:this|the|that|these)\b|\bour\s+(?:verdict|rating)\b|^\W*verdict\s*:",
+    re.I,
+)
 # The reader addressed, outside quotation marks.
-_TO_THE_READER = re.compile(r"\b(?:you|your|you['’](?:ll|re|ve|d))\b(?![^“”\"]*[”\"])", re.I)
+_TO_THE_READER = re.compile(r"\b(?:you|your|yourself|yourselves|you['’](?:ll|re|ve|d))\b(?![^“”\"]*[”\"])", re.I)
 
 
 # What an outlet says of its own reporting: an interview it did ("told Halyard", "said by phone",
@@ -788,10 +815,12 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     own = _ASKED_FOR_COMMENT.search(claim.text) or _OWN_SOURCING.search(claim.text)
     # An exhortation ("Every patriot should be watching Saltmere") or a word to the reader ("If you
     # drive in Dornwick, this one is going to hurt") is the writer's: like commentary, it needs a close likeness.
+    # Rhetoric (a call to action, "This is what ... looks like") takes no fact at all: its likeness
+    # in words must do, without the benefit of a citation.
     framing = is_commentary(claim.text) or _EXHORTATION.search(claim.text) or _TO_THE_READER.search(claim.text)
     if claim.heading or (own and best_score < settings.copied) or is_recap(claim.text) or (
         framing and best_score < settings.threshold + settings.commentary_margin
-    ):
+    ) or (_RHETORIC.search(claim.text) and similarity(claim, best, settings.places) < settings.threshold + settings.commentary_margin):
         return []
     close = [(s, c) for s, c in above if s >= best_score - settings.citation_margin]
     cited = (

@@ -246,6 +246,9 @@ def test_a_sports_outlet_is_an_outlet_and_an_insurance_claim_is_no_speech():
     _, per_claim, _ = sources("Corrister City have completed the signing of Joaquim Ferrelo, Pennant Sports reported on Wednesday. "
                               "Claim codes recording the treatment people had claimed for were also exposed.")
     assert per_claim == [[("Pennant Sports", "outlet", "reported", "explicit")], []]
+    _, per_claim, _ = sources("Kilbraith Water analysed 312 samples, the fact-checking website Verity Check reported. "
+                              "The Halstrom scientists have shown that parts of the Ormsby Levels are sinking.")
+    assert [p[0][1:3] for p in per_claim] == [("outlet", "reported"), ("anonymous", "shown")]
 
 
 def test_a_live_entrys_time_is_not_part_of_who_speaks():

@@ -614,6 +614,51 @@ def test_the_outlets_own_reporting_and_words_to_the_reader_need_more_than_a_like
                               article_id=2, published="2025-01-01")], settings) == []
 
 
-def test_this_is_what_it_looks_like_is_commentary():
+def test_this_is_what_it_looks_like_is_rhetoric():
     assert is_commentary("This is what managed decline looks like, and the people paying for it live a long way from Dunhallow.")
     assert is_commentary("Make no mistake: the bridge will not reopen this year.")
+
+
+def test_a_fact_checkers_rating_is_its_own_finding():
+    denial = view("These claims are false.", claim_id=2, article_id=2, published="2025-01-01")
+    rating = view("We rate this claim False.", cited_articles=frozenset({2}))
+    assert choose(rating, [(0.85, denial)]) == []
+
+
+def test_a_call_to_action_takes_no_fact_even_from_the_article_it_rewrites():
+    review = view("The regional government says it will review its coastal defence plan.", claim_id=2, article_id=2,
+                  published="2025-01-01", cue="says", source="regional government")
+    appeal = view("Write to your regional representative today and demand a real plan, not another review.",
+                  origin_articles=frozenset({2}))
+    assert choose(appeal, [(0.62, review)]) == []
+    assert is_commentary("This is what a climate emergency looks like.")
+    test = view("Customers who are worried can ask the company for a free tap test by calling 0800 555 0192.", claim_id=3,
+                article_id=2, published="2025-01-01")
+    assert choose(view("Our advice: ask for the free tap test and see for yourself."), [(0.56, test)]) == []
+
+
+def test_an_outlet_that_alleges_vouches_for_the_claim():
+    alleged = view("It also alleged that the company had swapped the test results from at least 60 homes before sending them "
+                   "to the regulator.", claim_id=2, cue="alleged", source="Unfiltered Ardonia", source_kind="outlet")
+    bare = view("And test results from at least 60 homes were swapped before they went to the regulator.")
+    assert [k for k, _ in kinds(distortions(bare, alleged))] == ["attribution_dropped"]
+
+
+def test_a_forecast_still_estimated_keeps_its_hedge_and_a_target_year_changed_is_a_changed_number():
+    projected = view("Mean sea level is projected to rise by between 0.4 and 0.9 metres by 2100.", claim_id=2)
+    projects = view("The study projects a rise of between 0.4 and 0.9 metres.", cue="projects", source="The study")
+    assert distortions(projects, projected) == []
+    put = view("The last national assessment put the rise at up to 60 cm for the whole coastline by 2100.")
+    assert distortions(put, view("The national assessment projected a rise of up to 0.6 metres for the coastline by 2100.",
+                                 claim_id=3)) == []
+    sooner = view("Sea levels along the coast could rise by almost a metre by 2050.")
+    later = view("Sea levels along the coast could rise by almost a metre by 2100.", claim_id=4)
+    assert kinds(distortions(sooner, later)) == [("number_changed", "by 2100 -> by 2050")]
+
+
+def test_scientists_who_have_shown_claim_more_than_scientists_who_estimate():
+    estimate = view("Scientists estimate that parts of the Ormsby Levels are sinking by as much as 4mm a year.", claim_id=2,
+                    cue="estimate", source="Scientists", source_kind="anonymous")
+    shown = view("The Halstrom scientists have shown that parts of the Ormsby Levels are sinking by as much as 4mm a year.",
+                 cue="shown", source="Halstrom scientists", source_kind="anonymous")
+    assert kinds(distortions(shown, estimate)) == [("attribution_strengthened", "estimate -> shown")]
