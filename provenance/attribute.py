@@ -77,7 +77,7 @@ _VERBS = (
     "projected", "projects", "forecast", "forecasts", "calculated", "observed", "pointed out", "points out",
     "pointed to", "points to", "proved", "proves", "proven", "shown", "suspects", "suspected", "flagged", "flags",
     "recalled", "recalls", "testified", "hailed", "hails", "announced", "contended", "contends", "agreed", "agrees", "reckons", "reckon",
-    "reckoned", "described", "describes", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
+    "reckoned", "described", "describes", "calls it", "called it", "heard", "was told", "were told", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
     "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
     "complained", "complains", "boasted", "estimated", "asked",
     "wants", "wanted", "mentioned", "mentions", "questioned", "disputes", "disputed",
@@ -97,6 +97,10 @@ _VERB_ALT = "|".join(sorted({re.escape(v).replace(r"\ ", r"\s+") for v in _VERBS
 # Verbs by their first word, so a claim is scanned word by word instead of by one 300-way regex.
 # "the treatment people had claimed for": an insurance claim, not speech.
 _NOT_SPEECH_AFTER = {"claimed": r"(?!\s+for\b)", "claims": r"(?!\s+for\b)"}
+# Court reporting: "the court heard that ...", "..., the jury was told". Anyone else who hears or is
+# told something ("He was told to leave") is no source.
+_HEARING_CUES = frozenset({"heard", "was told", "were told"})
+_HEARINGS = frozenset({"court", "jury", "jurors", "tribunal", "inquest", "hearing", "magistrates", "inquiry", "committee"})
 _VERBS_BY_FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 for _verb in sorted(set(_VERBS), key=len, reverse=True):
     _VERBS_BY_FIRST.setdefault(_verb.split()[0], []).append(
@@ -604,7 +608,7 @@ def _find(text: str) -> list[_Found]:
                 found.append(replace(after, cue=verb, cue_span=m.span("verb")))
                 continue
         subject = _subject_before(text, m.start())
-        if subject and _plausible(subject.mention):
+        if subject and _plausible(subject.mention) and (verb not in _HEARING_CUES or _head(_key(subject.mention)) in _HEARINGS):
             found.append(replace(subject, cue=verb, cue_span=m.span("verb")))
     # "X thinks Y, according to Z" and "X thinks Y, Z said.": a source cited at the end of the
     # sentence vouches for all of it, so it is the outermost.
@@ -1043,11 +1047,11 @@ def _origin_source(outlets: Outlets, mention: str | None, url: str | None) -> So
 # press office's ("Ostmark University Press Office") is the body's.
 _DESK_BYLINE = re.compile(r"\b(?:staff|desk|newsroom|team|reporters?|editors?|correspondents?|writers?)\W*$", re.I)
 _PRESS_OFFICE = re.compile(r"\b(?:press|media|communications?|public affairs)\s+(?:office|unit|department|directorate)\b", re.I)
-# Where sites file their own statements: "/press/2026/...", "/bulletins/...", "/investors/news/...",
+# Where sites file their own statements: "/press/2026/...", "/bulletins/...", "/investors/news/...", "/newsroom/...",
 # where journals publish studies ("/abstract/...", "/doi/...") and pollsters their polls ("/polls/...").
 _STATEMENT_PATH = re.compile(
     r"/(?:press|press-?releases?|media-?releases?|news-?releases?|releases|statements?|bulletins?|announcements?"
-    r"|notices|advisories|recalls|investors?|investor-relations|abstracts?|doi|polls?|surveys?)/",
+    r"|notices|advisories|recalls|investors?|investor-relations|newsroom|pressroom|media-?cent(?:re|er)|abstracts?|doi|polls?|surveys?)/",
     re.I,
 )
 

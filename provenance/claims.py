@@ -35,7 +35,7 @@ HEDGES = (
     "less than", "fewer than", "over", "at least", "as many as", "as much as", "an estimated", "estimated",
     "could", "may", "might", "reportedly", "allegedly", "possibly", "probably", "likely", "unconfirmed",
     "appears", "appeared", "appear", "seems", "seemed", "believed", "is said to", "are said to", "suspected",
-    "projected", "forecast to", "expected to", "possible",
+    "projected", "forecast to", "expected to", "expected in", "possible",
 )
 _HEDGE = re.compile(r"\b(?:" + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in sorted(HEDGES, key=len, reverse=True)) + r")\b", re.I)
 # Hedges that only hedge a number: "some 4,000" hedges, "some officials" does not.

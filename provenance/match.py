@@ -401,7 +401,7 @@ def relation(derived: ClaimView, origin: ClaimView) -> Relation:
 
 _MODAL_HEDGES = ("could", "may", "might", "reportedly", "allegedly", "possibly", "probably", "likely", "appears",
                  "appeared", "seems", "seemed", "believed", "suspected", "unconfirmed", "is said to", "are said to", "projected",
-                 "forecast to", "expected to", "possible")
+                 "forecast to", "expected to", "expected in", "possible")
 # Hedges that say who vouches for the claim: someone did, unnamed ("reportedly"). A derivative that
 # has it "confirmed" strengthens the attribution, and one that keeps them still attributes it.
 _HEARSAY = ("reportedly", "allegedly", "is said to", "are said to", "believed", "suspected")
@@ -491,7 +491,9 @@ _SAYS = re.compile(
     r"\b(?:said|says|say|told|tells|according to|reported|reports|announced|(?:in|issues|issued|publishes|published|releases|released) a statement|cautioned|warned|warns"
     r"|hailed|claimed(?! for\b)|claims(?= that\b)|insisted|added|(?:has|have|had) confirmed|estimates|stated|noted|wrote|argued|accused|alleges"
     # Someone unnamed still vouches ("Ferrelo reportedly turned down ..."), or an outlet's estimate ("had put the fee at").
-    r"|reportedly|allegedly|(?:is|are|was|were) (?:said|understood|believed) to|(?:put|puts) (?:the|its|their) [\w -]{1,40}? at)\b",
+    r"|reportedly|allegedly|(?:is|are|was|were) (?:said|understood|believed) to|(?:put|puts) (?:the|its|their) [\w -]{1,40}? at"
+    # Court reporting: what "the court heard" is the evidence's, not the writer's.
+    r"|calls it|called it|(?:court|jury|jurors|tribunal|inquest|hearing) (?:heard|was told|were told))\b",
     re.I,
 )
 _ALLEGING = frozenset({"alleged", "alleges", "claimed", "claims", "accused", "accuses", "insisted", "insists", "argued", "argues"})
@@ -644,7 +646,9 @@ _ASKED_FOR_COMMENT = re.compile(
 _OWN_SOURCING = re.compile(
     r"\b(?:is|are|was|were)\s+understood\s+to\b|\bit\s+is\s+understood\b|\b(?:has|have)\s+learned\b"
     # A fact-checker's rating is its own finding, however like the denial it rests on ("These claims are false").
-    r"|\bwe\s+rate\s+(?:this|the|that|these)\b|\bour\s+(?:verdict|rating)\b|^\W*verdict\s*:",
+    r"|\bwe\s+rate\s+(?:this|the|that|these)\b|\bour\s+(?:verdict|rating)\b|^\W*verdict\s*:"
+    # The outlet on its own work: "Our full review of the Aster 5 will follow later this month."
+    r"|\bour\s+(?:full\s+|own\s+|in-depth\s+)?(?:review|reporters?|correspondents?|tests?|analysis|investigation)\b",
     re.I,
 )
 # The reader addressed, outside quotation marks.

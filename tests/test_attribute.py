@@ -148,6 +148,7 @@ def test_a_quote_continued_in_the_next_sentence_keeps_its_speaker():
         ("/abstract/2026/ce-2026-0412", "Cardiac Epidemiology", "Hedda Vinterlund", "This study was funded by the Foundation.",
          "Cardiac Epidemiology"),
         ("/polls/2027/09/19/exit-poll", "Orrin Vale Research", "Nadia Krell", "Corvannes First is projected to win 32%.", "Orrin Vale Research"),
+        ("/newsroom/2027/10/12/quillon-introduces-aster-5", "Quillon", "Quillon Communications", "Aster 5 starts at $949.", "Quillon"),
         # Unbylined, and named like a body or speaking of itself in the third person.
         ("/news/cuts", "Electronics and Telecom Workers' Union", None, "The cuts are a betrayal.", "Electronics and Telecom Workers' Union"),
         ("/news/recall", "Nestwell", None, "A message to owners.\n\nNestwell is voluntarily recalling the Halo 2.", "Nestwell"),
@@ -256,6 +257,15 @@ def test_a_live_entrys_time_is_not_part_of_who_speaks():
     assert per_claim[0] == [("Dornwick council", "organization", "says", "explicit")]
     _, per_claim, _ = sources("Between 40 - 50 people said they had been evacuated.")
     assert per_claim[0][0][0] == "Between 40 - 50 people"
+
+
+def test_what_the_court_heard_is_attributed_and_calling_it_is_speech():
+    _, per_claim, _ = sources("He spent much of it on a holiday home and classic cars, the court was told. "
+                              "Brackenford Crown Court heard that he sent clients false statements. "
+                              "He was told to leave the building. Residents heard a loud bang. "
+                              "CEO Ilsabet Korrane calls it the most complete phone the company has made.")
+    assert [[s[1:3] for s in p] for p in per_claim] == [
+        [("organization", "was told")], [("organization", "heard")], [], [], [("person", "calls it")]]
 
 
 def test_hailing_a_judgment_is_speech():

@@ -662,3 +662,12 @@ def test_scientists_who_have_shown_claim_more_than_scientists_who_estimate():
     shown = view("The Halstrom scientists have shown that parts of the Ormsby Levels are sinking by as much as 4mm a year.",
                  cue="shown", source="Halstrom scientists", source_kind="anonymous")
     assert kinds(distortions(shown, estimate)) == [("attribution_strengthened", "estimate -> shown")]
+
+
+def test_a_hearing_expected_in_the_spring_is_hedged_and_the_outlets_review_is_its_own():
+    expected = view("A confiscation hearing is expected in the spring, prosecutors said.", claim_id=2, cue="said", source="prosecutors")
+    will = view("Prosecutors say there will be a confiscation hearing in the spring.", cue="say", source="Prosecutors")
+    assert [k for k, _ in kinds(distortions(will, expected))] == ["hedge_dropped"]
+    leak = view("A full review of the Aster 5 will follow when the phone ships later this month.", claim_id=3, article_id=2,
+                published="2025-01-01")
+    assert choose(view("Our full review of the Aster 5 will follow later this month."), [(0.7, leak)]) == []
