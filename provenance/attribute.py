@@ -489,8 +489,12 @@ def _subject_before(text: str, end: int) -> _Found | None:
         if not re.match(r"(?:in|on|at|for|with|during|after|before|speaking|writing|citing|adding|\w+ing)\b", app):
             lead = _LEADING_FILLERS.match(np.lstrip())
             phrase = (start + len(np) - len(np.lstrip()) + (lead.end() if lead else 0), len(before))
-        if _looks_like_person(_strip_titles(app)[0]) and not _looks_like_person(_strip_titles(np.strip())[0]):
-            # "The mayor of Valencia, Lucía Ferrán, said": the name is the apposition, the role comes first.
+        described = re.match(r"(?:[Tt]he|[Ii]ts|[Tt]heir)\s+[a-z]", np.strip()) is not None and not re.search(r"[A-Z]", np.strip()[1:])
+        if (_looks_like_person(_strip_titles(app)[0]) and not _looks_like_person(_strip_titles(np.strip())[0])) or (
+            described and re.match(r"[A-Z]", app) and len(app.split()) <= 6
+        ):
+            # "The mayor of Valencia, Lucía Ferrán, said", "The manufacturer, Vantorre Pharma, has blamed":
+            # the name is the apposition, the description comes first.
             np, start, app = app, m.start("app") + (len(m.group("app")) - len(m.group("app").lstrip())), np.strip()
         if not re.match(r"(?:who|which|whose|in|on|at|for|with|during|after|before|speaking|writing|citing|adding|\w+ing)\b", app):
             role = app
@@ -1051,7 +1055,9 @@ _PRESS_OFFICE = re.compile(r"\b(?:press|media|communications?|public affairs)\s+
 # where journals publish studies ("/abstract/...", "/doi/...") and pollsters their polls ("/polls/...").
 _STATEMENT_PATH = re.compile(
     r"/(?:press|press-?releases?|media-?releases?|news-?releases?|releases|statements?|bulletins?|announcements?"
-    r"|notices|advisories|recalls|investors?|investor-relations|newsroom|pressroom|media-?cent(?:re|er)|abstracts?|doi|polls?|surveys?)/",
+    r"|notices|advisories|recalls|investors?|investor-relations|newsroom|pressroom|media-?cent(?:re|er)|abstracts?|doi|polls?|surveys?"
+    # and where parliaments publish their debates
+    r"|official-report|hansard|transcripts?|proceedings)/",
     re.I,
 )
 

@@ -111,6 +111,7 @@ class ClaimView:
     # The article's first sentence with no full stop: the headline again, which the next sentence
     # states in full. A headline sums up a story: no claim's rewrite, nor what a claim rewrites.
     heading: bool = False
+    site: str | None = None  # the name of the site that published it ("told the Examiner" is its own interview there)
 
 
 @dataclass(frozen=True)
@@ -440,7 +441,7 @@ def distortions(
     by_then, by_now = _TARGET_YEAR.search(origin.text), _TARGET_YEAR.search(derived.text)
     if by_then and by_now and by_then.group(1) != by_now.group(1):
         found.append({"kind": Distortion.NUMBER_CHANGED, "detail": f"{by_then.group(0)} -> {by_now.group(0)}"})
-    lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text, derived.cue is None)
+    lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text, derived.cue is None or h in _FORECASTS and _CUE_STRENGTH.get(derived.cue, 2) >= 2)
             and not _still_estimated(h, derived.text)]
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     confirmed = derived.cue if _CUE_STRENGTH.get(derived.cue or "") == 3 else (m.group(0) if (m := _CONFIRMED.search(derived.text)) else None)
@@ -474,6 +475,8 @@ def distortions(
         # "The agency expects the closure to last at least six weeks" -> "The bridge will be closed for
         # six weeks, the agency says": the hedge dropped is the change; "says" claims no certainty of its own.
         and not (_CUE_STRENGTH.get(derived.cue, 2) == 2 and any(d["kind"] == Distortion.HEDGE_DROPPED for d in found))
+        # What a survey or a study "found" is what it says: "according to a survey" -> "a survey found".
+        and not (derived.source_kind == "document" and derived.cue in _FINDS and _cue_strength(origin) == 2)
     ):
         found.append({"kind": Distortion.ATTRIBUTION_STRENGTHENED, "detail": f"{origin.cue} -> {derived.cue}"})
     return found
@@ -496,6 +499,7 @@ _SAYS = re.compile(
     r"|calls it|called it|(?:court|jury|jurors|tribunal|inquest|hearing) (?:heard|was told|were told))\b",
     re.I,
 )
+_FINDS = frozenset({"found", "finds", "showed", "shows", "shown"})
 _ALLEGING = frozenset({"alleged", "alleges", "claimed", "claims", "accused", "accuses", "insisted", "insists", "argued", "argues"})
 _CONFIRMED = re.compile(r"\b(?:has|have|had|it['’]s|is|was|were|been)\s+(?:been\s+|now\s+|also\s+)?confirmed\b", re.I)
 _RHETORIC = re.compile(
@@ -505,6 +509,11 @@ _RHETORIC = re.compile(
 )
 _EXHORTATION = re.compile(r"\b(?:should|ought to)\b(?![^“”\"]*[”\"])", re.I)
 _QUOTATION_ONLY = re.compile(r"^\W*[“\"‘'][^“”\"]+[”\"’']\W*$")
+
+
+# A forecast restated on the forecaster's word as what will happen ("Supplies will be back to normal
+# by the end of March, the Board says") has lost its hedge although still attributed.
+_FORECASTS = frozenset({"expected to", "expected in", "projected", "forecast to"})
 
 
 def _still_estimated(hedge: str, derived: str) -> bool:
@@ -535,11 +544,20 @@ def _keeps_cue(cue: str, text: str) -> bool:
 def _quantity_changes(derived: Sequence[Quantity], origin: Sequence[Quantity], derived_text: str = "", origin_text: str = "") -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
     for d, o in _pair_quantities(derived, origin, derived_text, origin_text):
-        if not _same_value(d.value, o.value):
+        if not _same_value(d.value, o.value) and not _bounds(d, o.value):
             found.append({"kind": Distortion.NUMBER_CHANGED, "detail": f"{_fmt(o)} -> {_fmt(d)}"})
         elif o.hedge and not d.hedge and o.hedge not in ("over", "more than", "some"):
             found.append({"kind": Distortion.HEDGE_DROPPED, "detail": f"{_fmt(o)} -> {_fmt(d)}"})
     return found
+
+
+def _bounds(q: Quantity, value: float) -> bool:
+    """Is `q` a bound that `value` keeps ("more than a quarter" of 28 per cent, "under 100" of 96)?
+    That is precision lost, not a figure changed."""
+    if q.hedge in ("more than", "over", "at least"):
+        return value > q.value
+    # Not "up to": "up to 8,000 litres" of 6,000 is the figure raised.
+    return q.hedge in ("less than", "fewer than", "under") and value < q.value
 
 
 def _asserted(hedge: str, origin: str, derived: str, as_fact: bool) -> bool:
@@ -816,7 +834,10 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     # A request for comment ("did not respond to a request for comment") or the outlet's own
     # sourcing ("The Treasury is understood to have asked ...") is its own reporting: taken from
     # another article only when copied from it word for word.
-    own = _ASKED_FOR_COMMENT.search(claim.text) or _OWN_SOURCING.search(claim.text)
+    # An interview of its own may go back to the outlet's earlier story it cites ("Nestwell told us then ...").
+    cited = claim.cited_articles | claim.linked_articles | claim.origin_articles
+    own = (_OWN_SOURCING.search(claim.text) or _ASKED_FOR_COMMENT.search(claim.text)
+           or (reports_itself(claim.text, claim.site) and best.article_id not in cited))
     # An exhortation ("Every patriot should be watching Saltmere") or a word to the reader ("If you
     # drive in Dornwick, this one is going to hurt") is the writer's: like commentary, it needs a close likeness.
     # Rhetoric (a call to action, "This is what ... looks like") takes no fact at all: its likeness

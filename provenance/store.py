@@ -683,7 +683,7 @@ def claim_views(db: Database, claim_ids: list[int], *, citations: bool = True) -
     marks = ",".join("?" * len(claim_ids))
     rows = list(
         db.query(
-            f"select c.id, c.article_id, c.text, c.seq, c.quantities, c.hedges, {_WHEN} as published, "
+            f"select c.id, c.article_id, c.text, c.seq, c.quantities, c.hedges, {_WHEN} as published, a.site_name as site, "
             f"s.name as source, s.kind as source_kind, t.cue as cue, "
             # An official body's own site: the article's own source is that body, not a declared origin.
             f"a.declared_origin is null and a.declared_origin_url is null and exists (select 1 from attributions t "
@@ -760,6 +760,7 @@ def _view(r: dict, origin_claims: frozenset[int], **citations: object) -> match.
         origin_claims=origin_claims,
         official=bool(r["official"]),
         heading=r["seq"] == 0 and match.is_heading(r["text"]),
+        site=r["site"],
         **citations,  # type: ignore[arg-type]
     )
 

@@ -149,6 +149,8 @@ def test_a_quote_continued_in_the_next_sentence_keeps_its_speaker():
          "Cardiac Epidemiology"),
         ("/polls/2027/09/19/exit-poll", "Orrin Vale Research", "Nadia Krell", "Corvannes First is projected to win 32%.", "Orrin Vale Research"),
         ("/newsroom/2027/10/12/quillon-introduces-aster-5", "Quillon", "Quillon Communications", "Aster 5 starts at $949.", "Quillon"),
+        ("/business/official-report/2027-03-09/questions", "Hallund Regional Assembly", None, "The minister answered.",
+         "Hallund Regional Assembly"),
         # Unbylined, and named like a body or speaking of itself in the third person.
         ("/news/cuts", "Electronics and Telecom Workers' Union", None, "The cuts are a betrayal.", "Electronics and Telecom Workers' Union"),
         ("/news/recall", "Nestwell", None, "A message to owners.\n\nNestwell is voluntarily recalling the Halo 2.", "Nestwell"),
@@ -266,6 +268,11 @@ def test_what_the_court_heard_is_attributed_and_calling_it_is_speech():
                               "CEO Ilsabet Korrane calls it the most complete phone the company has made.")
     assert [[s[1:3] for s in p] for p in per_claim] == [
         [("organization", "was told")], [("organization", "heard")], [], [], [("person", "calls it")]]
+
+
+def test_a_description_then_a_name_is_the_name_speaking():
+    _, per_claim, _ = sources("The manufacturer, Vantorre Pharma, has blamed a production problem at its plant in Eddersby.")
+    assert per_claim[0] == [("Vantorre Pharma", "organization", "blamed", "explicit")]
 
 
 def test_hailing_a_judgment_is_speech():

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -671,3 +672,32 @@ def test_a_hearing_expected_in_the_spring_is_hedged_and_the_outlets_review_is_it
     leak = view("A full review of the Aster 5 will follow when the phone ships later this month.", claim_id=3, article_id=2,
                 published="2025-01-01")
     assert choose(view("Our full review of the Aster 5 will follow later this month."), [(0.7, leak)]) == []
+
+
+def test_an_interview_of_its_own_is_no_rewrite_unless_of_a_story_it_cites():
+    older = view("Dagny Dorval, a spokesperson for the Board, told the Examiner it was working with suppliers every day.",
+                 claim_id=2, article_id=2, published="2025-01-01")
+    interview = view("Dagny Dorval, a spokesperson for the Board, told the Examiner it was working with suppliers every week.",
+                     site="The Estrelland Examiner")
+    assert choose(interview, [(0.85, older)]) == []
+    assert choose(replace(interview, cited_articles=frozenset({2})), [(0.85, older)])  # "told us then": its own earlier story
+
+
+def test_a_bound_the_origins_figure_keeps_is_no_changed_number():
+    about = view("Tollard handles about 28 per cent of the containers shipped through Kasmeria.", claim_id=2)
+    bound = view("Tollard handles more than a quarter of the containers shipped through Kasmeria.")
+    assert distortions(bound, about) == []
+    raised = view("Up to 8,000 litres of diesel leaked into the harbour.")
+    assert kinds(distortions(raised, view("About 6,000 litres of diesel leaked into the harbour.", claim_id=3))) == [
+        ("number_changed", "about 6,000 -> up to 8,000")]
+
+
+def test_a_forecast_restated_on_the_forecasters_word_drops_its_hedge_and_a_survey_finds_what_it_says():
+    expected = view("Supply is expected to return to normal by the end of March, the Board said.", claim_id=2, cue="said", source="Board")
+    will = view("Supplies will be back to normal by the end of March, the Board says.", cue="says", source="Board")
+    assert [k for k, _ in kinds(distortions(will, expected))] == ["hedge_dropped"]
+    according = view("Nine in ten pharmacies were unable to obtain it last week, according to a survey by the association.",
+                     claim_id=3, cue="according to", source="a survey", source_kind="document")
+    found = view("A survey by the association found that nine in ten pharmacies had been unable to obtain it last week.",
+                 cue="found", source="A survey", source_kind="document")
+    assert distortions(found, according) == []
