@@ -409,7 +409,8 @@ _HEARSAY = ("reportedly", "allegedly", "is said to", "are said to", "believed", 
 # How strongly a cue vouches for what follows: hedged opinion < statement < established finding.
 _CUE_STRENGTH = {
     **dict.fromkeys(("suggested", "suggests", "claimed", "claims", "alleged", "alleges", "speculated", "hinted", "estimated",
-                     "estimates", "estimate", "suggest", "believe", "think", "expect", "predict", "believes", "believed", "thinks", "thought", "hopes", "expects", "expected",
+                     "estimates", "estimate", "suggest", "believe", "think", "expect", "predict", "believes", "believed", "thinks",
+                     "thought", "hopes", "expects", "expected",
                      "indicated", "indicates", "predicted", "predicts", "argued", "argues", "suspects", "suspected"), 1),
     **dict.fromkeys(("said", "says", "told", "stated", "states", "reported", "reports", "noted", "notes", "added",
                      "wrote", "writes", "according to", "as reported by", "announced", "statement", "statement indicating",
@@ -441,8 +442,9 @@ def distortions(
     by_then, by_now = _TARGET_YEAR.search(origin.text), _TARGET_YEAR.search(derived.text)
     if by_then and by_now and by_then.group(1) != by_now.group(1):
         found.append({"kind": Distortion.NUMBER_CHANGED, "detail": f"{by_then.group(0)} -> {by_now.group(0)}"})
-    lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and _asserted(h, origin.text, derived.text, derived.cue is None or h in _FORECASTS and _CUE_STRENGTH.get(derived.cue, 2) >= 2)
-            and not _still_estimated(h, derived.text)]
+    # Stated as fact: with no verb of its own, or, a forecast, on its forecaster's word as what will happen.
+    lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and not _still_estimated(h, derived.text)
+            and _asserted(h, origin.text, derived.text, derived.cue is None or h in _FORECASTS and _CUE_STRENGTH.get(derived.cue, 2) >= 2)]
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     confirmed = derived.cue if _CUE_STRENGTH.get(derived.cue or "") == 3 else (m.group(0) if (m := _CONFIRMED.search(derived.text)) else None)
     hearsay = [h for h in lost if h in _HEARSAY]
@@ -490,11 +492,13 @@ _CAUSE = re.compile(
 )
 
 
+# An estimate credited to whoever makes it: "The Observer had put the initial fee at €52 million".
+_PUT_AT = r"(?:put|puts) (?:the|its|their) [\w -]{1,40}? at"
 _SAYS = re.compile(
     r"\b(?:said|says|say|told|tells|according to|reported|reports|announced|(?:in|issues|issued|publishes|published|releases|released) a statement|cautioned|warned|warns"
     r"|hailed|claimed(?! for\b)|claims(?= that\b)|insisted|added|(?:has|have|had) confirmed|estimates|stated|noted|wrote|argued|accused|alleges"
     # Someone unnamed still vouches ("Ferrelo reportedly turned down ..."), or an outlet's estimate ("had put the fee at").
-    r"|reportedly|allegedly|(?:is|are|was|were) (?:said|understood|believed) to|(?:put|puts) (?:the|its|their) [\w -]{1,40}? at"
+    rf"|reportedly|allegedly|(?:is|are|was|were) (?:said|understood|believed) to|{_PUT_AT}"
     # Court reporting: what "the court heard" is the evidence's, not the writer's.
     r"|calls it|called it|(?:court|jury|jurors|tribunal|inquest|hearing) (?:heard|was told|were told))\b",
     re.I,
@@ -519,10 +523,10 @@ _FORECASTS = frozenset({"expected to", "expected in", "projected", "forecast to"
 def _still_estimated(hedge: str, derived: str) -> bool:
     """Is a forecast still one ("is projected to rise" -> "the study projects a rise", "projected a
     rise of up to 0.6 metres" -> "put the rise at up to 60 cm")?"""
-    return hedge in ("projected", "forecast to", "expected to") and bool(_ESTIMATING.search(derived))
+    return hedge in _FORECASTS and bool(_ESTIMATING.search(derived))
 
 
-_ESTIMATING = re.compile(r"\b(?:project|forecast|estimat|predict|expect)\w*|\b(?:put|puts) (?:the|its|their) [\w -]{1,40}? at\b", re.I)
+_ESTIMATING = re.compile(rf"\b(?:project|forecast|estimat|predict|expect)\w*|\b{_PUT_AT}\b", re.I)
 # A year something is to happen by: "could rise by almost a metre by 2100" -> "... by 2050" is another claim.
 _TARGET_YEAR = re.compile(r"\bby (?:the end of |the middle of )?((?:19|20|21)\d{2})\b", re.I)
 
