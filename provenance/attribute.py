@@ -77,7 +77,8 @@ _VERBS = (
     "projected", "projects", "forecast", "forecasts", "calculated", "observed", "pointed out", "points out",
     "pointed to", "points to", "proved", "proves", "proven", "shown", "suspects", "suspected", "flagged", "flags",
     "recalled", "recalls", "testified", "hailed", "hails", "announced", "contended", "contends", "agreed", "agrees", "reckons", "reckon",
-    "reckoned", "described", "describes", "calls it", "called it", "heard", "was told", "were told", "urged", "urges", "promised", "promises", "vowed", "vows", "pledged",
+    "reckoned", "described", "describes", "calls it", "called it", "heard", "was told", "were told", "urged", "urges",
+    "promised", "promises", "vowed", "vows", "pledged",
     "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
     "complained", "complains", "boasted", "estimated", "asked",
     "wants", "wanted", "mentioned", "mentions", "questioned", "disputes", "disputed",
@@ -795,9 +796,9 @@ def _classify(found: _Found, register: _Register, outlets: Outlets, links: Seque
     proper = not opening and re.search(r"[A-Z]", re.sub(r"^(?:The|A|An)\s+", "", mention))
     head = _head(key)
     if not proper and mention.lower().startswith(("the ", "this ", "that ", "these ", "its ", "his ", "her ", "their ")):
-        if head == "paper" and register.latest([SourceKind.OUTLET]):
+        if head == "paper" and (newspaper := register.latest([SourceKind.OUTLET])):
             # "The paper also reported ..." after a newspaper was named is the newspaper, not a study.
-            source = register.latest([SourceKind.OUTLET])
+            source = newspaper
         elif head in _DOC_HEADS:
             # "the report" may be an outlet's; "the study" or "the survey" is never the outlet retelling it.
             kinds = [SourceKind.ORGANIZATION, SourceKind.OUTLET, SourceKind.DOCUMENT] if head in ("report", "reports") else [
