@@ -77,7 +77,7 @@ _VERBS = (
     "projected", "projects", "forecast", "forecasts", "calculated", "observed", "pointed out", "points out",
     "pointed to", "points to", "proved", "proves", "proven", "shown", "suspects", "suspected", "flagged", "flags",
     "recalled", "recalls", "testified", "hailed", "hails", "announced", "contended", "contends", "agreed", "agrees", "reckons", "reckon",
-    "reckoned", "described", "describes", "calls it", "called it", "heard", "was told", "were told", "urged", "urges",
+    "reckoned", "described", "describes", "calls it", "called it", "disagreed", "disagrees", "objected", "objects", "heard", "was told", "were told", "urged", "urges",
     "promised", "promises", "vowed", "vows", "pledged",
     "pledges", "blamed", "blames", "put it", "puts it", "wrote in", "cited", "cites", "speculated", "hinted",
     "complained", "complains", "boasted", "estimated", "asked",
@@ -218,6 +218,9 @@ _LONG_TITLES = sorted((t for t in _TITLES if " " in t), key=len, reverse=True)
 # Words of multi-word titles that are not titles alone ("Health" in "Health Minister").
 _TITLE_WORDS = {w for t in _TITLES for w in t.split()} - {"of", "State", "Defence", "Defense", "Finance", "Interior", "Health", "Foreign", "Vice", "Prime", "Supreme", "Crown"}
 _ORG_WORDS = {
+    # what a business is called when not named: "according to the airline", "the insurer said"
+    "airline", "airport", "carrier", "operator", "manufacturer", "maker", "insurer", "retailer", "supplier", "utility",
+    "charity", "lender",
     "ministry", "department", "agency", "office", "staff", "council", "committee", "commission", "army", "navy",
     "police", "force", "forces", "bank", "university", "institute", "company", "inc", "inc.", "corp", "corp.",
     "corporation", "group", "party", "government", "administration", "court", "service", "services", "union",

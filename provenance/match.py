@@ -670,7 +670,9 @@ _OWN_SOURCING = re.compile(
     # A fact-checker's rating is its own finding, however like the denial it rests on ("These claims are false").
     r"|\bwe\s+rate\s+(?:this|the|that|these)\b|\bour\s+(?:verdict|rating)\b|^\W*verdict\s*:"
     # The outlet on its own work: "Our full review of the Aster 5 will follow later this month."
-    r"|\bour\s+(?:full\s+|own\s+|in-depth\s+)?(?:review|reporters?|correspondents?|tests?|analysis|investigation)\b",
+    r"|\bour\s+(?:full\s+|own\s+|in-depth\s+)?(?:review|reporters?|correspondents?|tests?|analysis|investigation)\b"
+    # A live entry's news: "18:10 - Solmara now says 186 flights were cancelled".
+    r"|\bnow\s+(?:says|said)\b|\bhas\s+since\s+(?:said|confirmed)\b",
     re.I,
 )
 # The reader addressed, outside quotation marks.

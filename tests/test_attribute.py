@@ -275,6 +275,13 @@ def test_a_description_then_a_name_is_the_name_speaking():
     assert per_claim[0] == [("Vantorre Pharma", "organization", "blamed", "explicit")]
 
 
+def test_a_business_named_by_what_it_is_and_disagreeing_are_sources():
+    _, per_claim, _ = sources("The fault began at around 04:30, according to the airline. "
+                              "Lead author Henrike Ellermann disagreed with the decision to retract.")
+    assert per_claim[0][0][1:3] == ("organization", "according to")
+    assert per_claim[1][0][2] == "disagreed"
+
+
 def test_hailing_a_judgment_is_speech():
     _, per_claim, _ = sources("The farmers' lawyer, Tomas Keld, hailed the judgment as a landmark victory.")
     assert per_claim[0] == [("Tomas Keld", "person", "hailed", "explicit")]

@@ -514,6 +514,7 @@ def defaults() -> Defaults:
         ("H/T Ledgerline", "Ledgerline"),
         ("Hat tip to The Halvik Chronicle", "The Halvik Chronicle"),
         ("h/t Vistra 24", "Vistra 24"),
+        ("Solmara cancelled 280 flights (via Varnossa Today).", "Varnossa Today"),
         ("H/T my colleague, who spotted it first.", None),
         ("This article was originally published by The Conversation.", "The Conversation"),
         ("This story originally appeared in The Guardian on March 3, 2025.", "The Guardian"),

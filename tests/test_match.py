@@ -701,3 +701,10 @@ def test_a_forecast_restated_on_the_forecasters_word_drops_its_hedge_and_a_surve
     found = view("A survey by the association found that nine in ten pharmacies had been unable to obtain it last week.",
                  cue="found", source="A survey", source_kind="document")
     assert distortions(found, according) == []
+
+
+def test_a_live_entrys_new_figure_is_its_own_news():
+    wire = view("Solmara Airways cancelled around 180 flights on Friday after a technical issue.", claim_id=2, article_id=2,
+                published="2025-01-01")
+    update = view("18:10 - Solmara now says 186 flights were cancelled on Friday after the technical issue.")
+    assert choose(update, [(0.7, wire)]) == []
