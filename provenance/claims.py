@@ -258,15 +258,16 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             value = float(_SMALL[word] + ones) * _SCALE.get((m.group("wscale") or "").lower(), 1)
         found.append((m.start(), _quantity(text, m.start(), m.end(), value, None)))
     for m in _ONE_PERIOD.finditer(text):
-        if not any(s <= m.start() < e for s, e in taken):
-            found.append((m.start(), Quantity(1.0, None, (m.group("period") or m.group("spell")).lower() + "s", re.sub(r"^for\s+", "", m.group(0), flags=re.I), None)))
+        lasting = m.group("spell") or re.match(r"\s+of\b", text[m.end():])
+        if lasting and not any(s <= m.start() < e for s, e in taken):
+            found.append((m.start("said"), Quantity(1.0, None, m.group("period").lower() + "s", m.group("said"), None)))
     return tuple(q for _, q in sorted(found, key=lambda pair: pair[0]))
 
 
 # A single period is a duration as much as "two years" is: "a year of free credit monitoring",
 # "suspended for a month". Not a rate ("€20 million a day") nor a time ("a year ago").
 _ONE_PERIOD = re.compile(
-    r"\b(?:(?:for\s+)?(?:a|an|one)\s+(?P<period>year|month|week|day|decade)\b(?=\s+of\b)|for\s+(?:a|an|one)\s+(?P<spell>year|month|week|day|decade)\b)",
+    r"\b(?P<spell>for\s+)?(?P<said>(?:a|an|one)\s+(?P<period>year|month|week|day|decade))\b",
     re.I,
 )
 
