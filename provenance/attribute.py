@@ -596,6 +596,10 @@ def _find(text: str) -> list[_Found]:
         np = m.group("np").strip()
         if re.match(r"(?:well|soon|long|much|far|many|early|late|expected|planned|usual)\b", np, re.I):
             continue
+        # "as HealthWire and others have reported": the one named is the source.
+        np = re.sub(r"\s+(?:and|among)\s+(?:others|other\s+(?:\w+\s+)?(?:outlets|media|publications|papers|sites|websites))\b.*$", "", np)
+        while (last := np.rsplit(None, 1))[1:] and last[-1].lower() in _AUX_WORDS:
+            np = last[0]
         found.append(_Found(np, m.start("np"), m.group("verb").lower(), cue_span=m.span("verb")))
     for m in _DASH_QUOTE.finditer(text):
         found.append(_Found(m.group("np"), m.start("np"), "―", cue_span=m.span("dash")))

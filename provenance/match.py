@@ -56,6 +56,7 @@ class MatchSettings:
     # A candidate inside an article the claim's article cites gets this much benefit of the doubt,
     # and one inside an article linked from the claim itself ("as [PulseBriefs reported](url)") more.
     citation_bonus: float = 0.08
+    phrase_margin: float = 0.05  # see `likeness`
     link_bonus: float = 0.12
     # A rewrite tends to rewrite one article: among close candidates, the one its siblings came from.
     affinity_bonus: float = 0.06
@@ -315,6 +316,22 @@ def _similarity(
     return max(0.0, min(1.0, score))
 
 
+def _shared_run(a: str, b: str) -> int:
+    """The longest run of lower-case content words (stems) that two texts share, in the same order."""
+    def run(text: str) -> list[str]:
+        return [_stem(w) if w.islower() else "" for w in _TOKEN.findall(text) if w.lower() not in _STOP]
+    left, right = run(a), run(b)
+    best, ends = 0, {}
+    for i, x in enumerate(left):
+        now = {}
+        for j, y in enumerate(right):
+            if x and x == y:
+                now[j] = ends.get(j - 1, 0) + 1
+                best = max(best, now[j])
+        ends = now
+    return best
+
+
 # A name of several capitalised words, "of"/"for"/"&" inside: "Data Protection Commission", "Bank of Aldessa".
 _NAME_RUN = re.compile(r"[A-Z][\w-]+(?:\s+(?:(?:of|for)\s+(?:the\s+)?|&\s+)?[A-Z][\w-]+)+")
 
@@ -508,7 +525,9 @@ _ALLEGING = frozenset({"alleged", "alleges", "claimed", "claims", "accused", "ac
 _CONFIRMED = re.compile(r"\b(?:has|have|had|it['’]s|is|was|were|been)\s+(?:been\s+|now\s+|also\s+)?confirmed\b", re.I)
 _RHETORIC = re.compile(
     r"\bmake no mistake\b|\bthis is what [\w\s]{1,40}? looks like\b|^\W*our advice\b"
-    r"|^\W*(?:write to|call on|demand|sign|join|tell|contact|share|donate|do not|don['’]t) [^.!?]*\b(?:your|you|today|now)\b",
+    r"|^\W*(?:write to|call on|demand|sign|join|tell|contact|share|donate|do not|don['’]t) [^.!?]*\b(?:your|you|today|now)\b"
+    # A signpost or an introduction: "Here are five things to know.", "Meet Graham Pettifer, the ...".
+    r"|^\W*here(?:['’]s| is| are)\b[^.!?]*\b(?:what|things?|how|why|everything)\b|^\W*meet\s",
     re.I,
 )
 _EXHORTATION = re.compile(r"\b(?:should|ought to)\b(?![^“”\"]*[”\"])", re.I)
@@ -659,12 +678,14 @@ def is_recap(text: str) -> bool:
 
 # What a reporter did: asked for comment. The outlet's own reporting, never taken from anyone.
 _ASKED_FOR_COMMENT = re.compile(
-    r"\b(?:did not|didn't|has not|hasn't|have not|haven't)\s+(?:immediately\s+)?(?:respond|reply|return)\w*\s+to\s+(?:an?\s+)?"
+    r"\b(?:we|I)\s+put\s+(?:these|the|those|this|our|its|his|her|their)\s+(?:\w+\s+)?(?:allegations?|claims?|questions?|findings?|points?|concerns?)\s+to\b"
+    r"|\b(?:did not|didn't|has not|hasn't|have not|haven't)\s+(?:immediately\s+)?(?:respond|reply|return)\w*\s+to\s+(?:an?\s+)?"
     r"(?:request|requests|email|emails|call|calls|message|messages)|\bdeclined\s+to\s+comment|\bcould not be reached\b"
     r"|\b(?:has|have|had|did)\s+not\s+(?:yet\s+|immediately\s+)?commented?\b|\bno immediate comment\b|\bnot immediately available for comment\b"
     r"|\b(?:did not|didn't)\s+(?:immediately\s+)?(?:respond|reply)\s+when\b",
     re.I,
 )
+_ON_COMMENT = re.compile(r"\b(?:respon\w*|repl\w*|comment\w*|request\w*|allegations?)\b", re.I)
 _OWN_SOURCING = re.compile(
     r"\b(?:is|are|was|were)\s+understood\s+to\b|\bit\s+is\s+understood\b|\b(?:has|have)\s+learned\b"
     # A fact-checker's rating is its own finding, however like the denial it rests on ("These claims are false").
@@ -681,7 +702,11 @@ _TO_THE_READER = re.compile(r"\b(?:you|your|yourself|yourselves|you['’](?:ll|r
 
 # What an outlet says of its own reporting: an interview it did ("told Halyard", "said by phone",
 # "told us"). A rewrite says "told the Courier" of someone else's interview.
-_OWN_INTERVIEW = r"\b(?:told|speaking to|spoke to|talking to|in an interview with)\s+(?:us|this (?:news)?paper|{site})\b|\bsaid (?:by|on the) (?:tele)?phone\b"
+_OWN_INTERVIEW = (
+    r"\b(?:told|speaking to|spoke to|talking to|in an interview with)\s+(?:us|this (?:news)?paper|{site})\b|\bsaid (?:by|on the) (?:tele)?phone\b"
+    # Its own legwork: "three of the five pharmacies Radio Vendel contacted".
+    r"|\b(?:{site})\s+(?:contacted|called|visited|surveyed|asked|spoke to)\b"
+)
 
 
 # A wire's own credit line: "(Reporting by Oskar Tenvald; Editing by Runa Bellweather)".
@@ -716,13 +741,30 @@ def is_heading(text: str) -> bool:
     return not re.search(r"[.!?…:;”\"’')\]]\s*$", text)
 
 
+# A lead-in that turns to the reader before a statement: "What the papers didn't tell you: Pettifer had ...".
+_LEAD_IN = re.compile(r"^(?P<lead>[^:“”\"]{3,50}):\s+(?P<rest>\S.*)$", re.S)
+
+
+def is_opinion(text: str) -> bool:
+    """A question, the writer's own view or advice to the reader ("If you work in Kessling's telecom
+    sector, now is a good time to ..."): nothing anyone reported, so nothing to find elsewhere."""
+    if (m := _LEAD_IN.match(text)) and _TO_THE_READER.search(m.group("lead")) and not is_commentary(m.group("lead")):
+        text = m.group("rest")
+    return bool(
+        text.rstrip().endswith("?") or re.search(r"\b(?:I|[Mm]y|[Ww]e|[Oo]ur|[Yy]ou|[Yy]our|[Ss]hould|[Mm]ust|[Oo]ught)\b", text) or is_commentary(text)
+    )
+
+
+def is_own_voice(text: str) -> bool:
+    """The writer speaking for itself or to the reader ("Our advice: ...", "Frankly, we were never
+    convinced."), not a quotation, a heading or an editor's note: the voice of a newsletter or a blog."""
+    return is_opinion(text) and not is_heading(text) and not is_editors_note(text) and not re.search(r"[“”\"]|\b(?:said|says)\b", text)
+
+
 def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
     """A statement of fact someone could check, not a question, an opinion or a reporter's own
     request for comment."""
-    # Advice to the reader ("If you work in Kessling's telecom sector, now is a good time to ...") is no fact either.
-    if text.rstrip().endswith("?") or re.search(r"\b(?:I|[Mm]y|[Ww]e|[Oo]ur|[Yy]ou|[Yy]our|[Ss]hould|[Mm]ust|[Oo]ught)\b", text) or is_commentary(text):
-        return False
-    if _ASKED_FOR_COMMENT.search(text):
+    if is_opinion(text) or _ASKED_FOR_COMMENT.search(text):
         return False
     if text.lstrip().startswith(("“", '"')):
         return False  # a quotation is someone's words; its speaker is named beside it
@@ -791,6 +833,14 @@ def likeness(
         if rarity < settings.rarity_floor:
             continue
         score = similarity(claim, candidate, settings.places)
+        # Four words in a row, none of them a name ("a software update installed overnight"), are a
+        # phrase taken over: a likeness just short of the threshold is enough, if nothing else is.
+        if settings.threshold - settings.phrase_margin <= score < settings.threshold and _shared_run(claim.text, candidate.text) >= 4:
+            score = settings.threshold
+        # A reporter's request for comment ("We put these allegations to Kilbraith Water") is the
+        # origin of nothing but a word on that request ("did not respond to Anchorline's request").
+        if _ASKED_FOR_COMMENT.search(candidate.text) and not _ON_COMMENT.search(claim.text) and score < settings.copied:
+            continue
         # A citation is evidence too: inside a cited article a weaker likeness is enough.
         if candidate.article_id in claim.linked_articles or candidate.article_id in claim.origin_articles:
             score = min(1.0, score + settings.link_bonus)

@@ -730,8 +730,12 @@ def claim_views(db: Database, claim_ids: list[int], *, citations: bool = True) -
     for r in credited:
         cited[r["article_id"]] = cited.get(r["article_id"], frozenset()) | outlet_articles(r["name"], r["article_id"])
     for r in rows:
-        # An outlet credited, or a body quoted from its statement ("the authority said in a statement"): its own pages.
-        if r["source"] and (r["source_kind"] == "outlet" or r["source_kind"] == "organization" and _IN_A_STATEMENT.search(r["text"])):
+        # An outlet credited, or a body quoted from its statement ("the authority said in a statement")
+        # or credited with reporting ("as HealthWire and others have reported"): its own pages.
+        if r["source"] and (
+            r["source_kind"] == "outlet"
+            or r["source_kind"] == "organization" and (_IN_A_STATEMENT.search(r["text"]) or (r["cue"] or "").startswith("report"))
+        ):
             linked.setdefault(r["id"], set()).update(outlet_articles(r["source"], r["article_id"]))
     return [
         _view(
@@ -1219,20 +1223,22 @@ def is_derivative(db: Database, article_id: int) -> bool:
         db.query("select 1 from articles where id = ? and (declared_origin is not null or declared_origin_url is not null)", [article_id]), None
     ):
         return True
-    row = next(
+    rows = list(
         db.query(
-            f"select count(distinct c.id) as claims, count(distinct m.claim_id) as matched from claims c {_CURRENT} "
-            f"left join claim_matches m on m.claim_id = c.id and m.origin_claim_id is not null where c.article_id = ?",
+            f"select c.text, a.site_name, exists(select 1 from claim_matches m where m.claim_id = c.id and m.origin_claim_id is not null) "
+            f"as matched from claims c {_CURRENT} where c.article_id = ?",
             [article_id],
         )
     )
-    if not (row["claims"] > 0 and row["matched"] * 5 >= row["claims"] * 4):
+    matched = sum(1 for r in rows if r["matched"])
+    # A newsletter speaks in its own voice ("Our advice: ...", "Frankly, ..."): those asides were never
+    # anyone's report, so only what could have come from elsewhere counts towards the four in five.
+    voiced = [r for r in rows if not r["matched"] and match.is_own_voice(r["text"])]
+    reported = len(rows) - (len([r for r in rows if not r["matched"] and match.is_opinion(r["text"])]) if voiced else 0)
+    if not (reported > 0 and matched * 5 >= reported * 4):
         return False
     # A wire that rewrites a release but interviewed someone itself reports too: what it adds is its own.
-    return not any(
-        match.reports_itself(r["text"], r["site_name"])
-        for r in db.query(f"select c.text, a.site_name from claims c {_CURRENT} where c.article_id = ?", [article_id])
-    )
+    return not any(match.reports_itself(r["text"], r["site_name"]) for r in rows)
 
 
 def primary_origin(db: Database, claim_id: int) -> int | None:

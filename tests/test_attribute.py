@@ -127,6 +127,13 @@ def test_a_hyperlinked_outlet_is_the_source_and_keeps_the_link():
     assert result[0].link_url == "http://www.meridianwire.example/world/x"
 
 
+def test_an_outlet_credited_among_others_is_the_source():
+    _, per_claim, _ = sources("The big 2024 study behind the halvenol craze has been retracted, as HealthWire and others have reported.")
+    assert [s[0] for s in per_claim[0]] == ["HealthWire"]
+    _, per_claim, _ = sources("Prices rose again in May, as Reuters and other news outlets reported.")
+    assert [s[0] for s in per_claim[0]] == ["Reuters"]
+
+
 def test_a_quote_continued_in_the_next_sentence_keeps_its_speaker():
     text = 'Ilhan Sorvenne said: "They are filling gaps. They are not opening a new front."'
     found, per_claim, _ = sources(text)

@@ -8,7 +8,7 @@ import pytest
 from provenance import claims, outlets
 from provenance.match import (
     ClaimView, MatchSettings, Relation, bands, choose, content, distortions, is_checkable, is_commentary, is_editors_note,
-    is_heading, is_recap, match, rank, likeness, rare_cover, relation, reports_itself, similarity, term_weights,
+    is_heading, is_opinion, is_own_voice, is_recap, match, rank, likeness, rare_cover, relation, reports_itself, similarity, term_weights,
 )
 
 
@@ -480,6 +480,46 @@ def test_an_outlet_goes_by_a_word_of_its_name_in_its_own_interviews_and_credits_
     assert not reports_itself("Smoke was everywhere, a shop owner told the Dispatch.", "Hills Feed")
     assert reports_itself("“Both sides have dug in,” Sanne Halloway, a labour economist, told Tessera.", "Tessera News Agency")
     assert reports_itself("(Reporting by Oskar Tenvald; Editing by Runa Bellweather)", "Tessera News Agency")
+    # its own legwork, by name
+    assert reports_itself("In Vendel, three of the five pharmacies Radio Vendel contacted on Wednesday had none in stock.", "Radio Vendel")
+    assert not reports_itself("In Vendel, three of the five pharmacies Radio Vendel contacted on Wednesday had none in stock.", "Playpen Weekly")
+
+
+def test_a_request_for_comment_is_the_origin_of_nothing_but_a_word_on_that_request():
+    asked = view("We put these allegations to Kilbraith Water on Monday afternoon.", claim_id=10, article_id=5, published="2025-01-01")
+    assert not is_checkable(asked.text, ())
+    assert match(view("Kilbraith Water put bills up by 9 per cent in April."), [asked]) == []
+    silent = view("Tarrowgate Systems, which runs the airline's IT, did not respond to a request for comment on Friday.",
+                  claim_id=11, article_id=5, published="2025-01-01")
+    assert match(view("Tarrowgate Systems, which runs the airline's IT, did not respond to Anchorline's request for comment."), [silent])
+
+
+def test_a_phrase_of_four_words_taken_over_is_enough_just_short_of_the_threshold():
+    analyst = view("Aviation analyst Dervla Kittredge told Anchorline she suspected that a software update installed overnight was to blame.",
+                   claim_id=10, article_id=5, published="2025-01-01")
+    claim = view("Experts have confirmed that a software update installed overnight caused the outage.")
+    assert MatchSettings().threshold - 0.05 <= similarity(claim, analyst) < MatchSettings().threshold
+    assert [m.origin_claim_id for m in match(claim, [analyst])] == [10]
+    reworded = view("Experts have confirmed that an update to its software, put in overnight, caused the outage.")
+    assert match(reworded, [analyst]) == []
+
+
+def test_a_lead_in_that_turns_to_the_reader_leaves_the_statement_after_it_checkable():
+    text = "What the papers didn't tell you: Pettifer had already been struck off by the regulator once before, in 2011."
+    assert not is_opinion(text) and is_checkable(text, claims.quantities(text))
+    assert is_opinion("Our advice: keep every receipt for food, hotels and taxis, and claim the lot.")
+    assert is_opinion("Here is what you need to know: your bridge is shut.")
+
+
+def test_a_signpost_or_an_introduction_is_rhetoric_and_the_writers_own_voice_is_told_from_quotes():
+    assert is_commentary("Here are five things to know.") and not is_checkable("Here are five things to know.", claims.quantities("five"))
+    assert is_commentary("Meet Graham Pettifer, the smiling small-town adviser who bled a whole town's pensioners dry.")
+    assert not is_commentary("Here the river is 40 metres wide.") and not is_commentary("Meeting rooms were closed.")
+    assert is_own_voice("Frankly, we were never convinced.") and is_own_voice("Our advice: keep every receipt for food, hotels and taxis.")
+    assert not is_own_voice("“Four million sounds like a lot until you divide it by thirty-seven.”")
+    assert not is_own_voice("“I'll walk or I'll cycle, but I won't blame the drivers,” said Pia Carrow, a nurse.")
+    assert not is_own_voice("Tram strike: what Monday's walkout means for your commute")  # a heading
+    assert not is_own_voice("Sales of halvenol capsules have halved since the news broke.")
 
 
 def test_a_sentence_that_still_says_someone_said_it_drops_no_attribution():

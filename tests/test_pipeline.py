@@ -285,6 +285,42 @@ def test_an_explainer_declaring_its_source_by_name_is_a_derivative_and_its_new_f
     assert unsupported == ["Calverex made a profit of €310 million last year."]
 
 
+def test_a_newsletter_in_its_own_voice_is_a_derivative_and_a_body_credited_with_reporting_is_cited(db, tmp_path):
+    report = [
+        "The Halden Institute retracted its 2024 study of the memory supplement halvenol on Tuesday.",
+        "The researchers could not produce the raw data for 212 of the 640 volunteers in the trial.",
+        "Vennhall University said one of the researchers had manipulated the data and has since left.",
+        "The journal Neurogeriatric Reports said the results can no longer be relied upon.",
+    ]
+    # Its own voice ("Frankly, we ...", "Our advice: ...") is no report; without it, four of its
+    # seven sentences come from elsewhere, with it four of five.
+    letter = [
+        *report[1:],
+        "The memory study had been widely covered, as HealthWire and others have reported this month.",
+        "Sales of halvenol capsules have halved since the news broke in Ravonia.",
+        "Frankly, we were never convinced by a single trial of a daily pill.",
+        "Our advice: talk to your pharmacist before you stop taking anything.",
+    ]
+    paper = [*report[1:], "Pharmacists in Dunholt said on Wednesday that customers had started returning unopened packs.",
+             "The supplement was first sold in Ravonian pharmacies in 2019 under the brand name Mnemora."]
+    pages = {
+        "www.healthwire.example/news/retracted.html": article_page("Report", "2026-02-10T08:00:00Z", report).replace(
+            b'content="Test Outlet"', b'content="HealthWire"'),
+        "www.letter.example/issues/pill.html": article_page("Letter", "2026-02-12T08:00:00Z", letter),
+        "www.paper.example/news/pill.html": article_page("Paper", "2026-02-12T09:00:00Z", paper),
+    }
+    crawl_web(db, tmp_path, pages)
+    letter_row = store.find_article(db, "http://www.letter.example/issues/pill")
+    paper_row = store.find_article(db, "http://www.paper.example/news/pill")
+    assert store.is_derivative(db, letter_row["id"]) and not store.is_derivative(db, paper_row["id"])
+    unsupported = [r["text"] for r in db.query(
+        "select c.text from claim_matches m join claims c on c.id = m.claim_id where m.origin_claim_id is null order by c.article_id, c.seq")]
+    assert unsupported == ["Sales of halvenol capsules have halved since the news broke in Ravonia."]
+    credited = next(r["id"] for r in db.query("select id from claims where text like 'The memory study had been widely covered%'"))
+    healthwire = store.find_article(db, "http://www.healthwire.example/news/retracted")
+    assert store.claim_views(db, [credited])[0].linked_articles == {healthwire["id"]}
+
+
 def test_an_outlet_credited_by_name_without_a_link_is_cited_by_the_claim_and_its_article(db, tmp_path):
     release = ["The harbour authority said 8,000 litres of diesel leaked from a barge at Quay 4 early on Monday.",
                "Divers will inspect the barge's hull on Tuesday morning, the authority said in its statement."]
