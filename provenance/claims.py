@@ -81,7 +81,7 @@ _WORD_NUMBER = re.compile(
     r"(?:\s(?P<wscale>hundred|thousand|million|billion))?\b",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")  # a year from 1800 to 2099
 _QUOTE = re.compile(r"“([^”]{3,})”|\"([^\"]{3,})\"")
 
 
@@ -230,7 +230,7 @@ def quantities(text: str) -> tuple[Quantity, ...]:
     taken: list[tuple[int, int]] = []
     for m in _NUMBER.finditer(text):
         raw = m.group("num")
-        if _YEAR.match(raw) and not (m.group("unit") or m.group("cur") or m.group("scale")):
+        if YEAR.fullmatch(raw) and not (m.group("unit") or m.group("cur") or m.group("scale")):
             continue  # 2024 is a date, not a quantity
         if _is_date_day(text, m.start("num"), m.end("num")):
             continue

@@ -20,7 +20,7 @@ from enum import StrEnum
 from datasketch import MinHash
 from rapidfuzz import fuzz
 
-from .claims import Quantity, quotes
+from .claims import YEAR, Quantity, quotes
 
 
 class Relation(StrEnum):
@@ -284,7 +284,8 @@ def _similarity(
     # One content word in common is a shared topic, not a restatement, however short the candidate
     # ("The judgment is not final." against "... it would study the written judgment and appeal"),
     # and so is one name of several words ("the Data Protection Commission", "Carvell Mutual").
-    if _things_shared(a, wa & wb) <= 1:
+    # Nor is a day and a time in common alone ("on Saturday evening").
+    if _things_shared(a, wa & wb) <= 1 or wa & wb <= _WHEN_WORDS:
         score = min(score, 0.2)
     # Shared figures confirm a match that the words already suggest, down to a fragment of a longer
     # sentence ("Electricity alone cost 11.2% more" of "..., and by electricity, which cost 11.2
@@ -343,6 +344,12 @@ def _name_runs(text: str) -> tuple[frozenset[str], ...]:
     return tuple(run for run in runs if len(run) > 1)
 
 
+_WHEN_WORDS = frozenset(_stem(w) for w in (
+    "year years month months week weeks day days today yesterday tomorrow morning afternoon evening night weekend "
+    "monday tuesday wednesday thursday friday saturday sunday"
+).split())  # not the months: "over January and February" is a span said
+
+
 def _things_shared(text: str, shared: frozenset[str]) -> int:
     """How many words or names two claims share (`shared`: their common stems), a name of several
     words in `text` counting once."""
@@ -371,7 +378,6 @@ def _different_quotes(a: str, b: str) -> bool:
     return len(qa) >= 3 and len(qb) >= 3 and len(qa & qb) < 0.25 * min(len(qa), len(qb))
 
 
-_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _NOT_SUPERLATIVE = frozenset(
     "interest forest harvest request protest contest suggest manifest arrest honest modest west rest test guest chest nest "
     "pest vest quest digest invest conquest unrest behest".split()
@@ -496,6 +502,9 @@ def distortions(
         and not (_CUE_STRENGTH.get(derived.cue, 2) == 2 and any(d["kind"] == Distortion.HEDGE_DROPPED for d in found))
         # What a survey or a study "found" is what it says: "according to a survey" -> "a survey found".
         and not (derived.source_kind == "document" and derived.cue in _FINDS and _cue_strength(origin) == 2)
+        # "Members estimate that prices may rise" -> "the association warned that prices may rise": the
+        # hedge kept, a plain verb claims no more than the estimate did.
+        and not (_CUE_STRENGTH.get(derived.cue, 2) == 2 and set(origin.hedges) & set(derived.hedges) & set(_MODAL_HEDGES))
     ):
         found.append({"kind": Distortion.ATTRIBUTION_STRENGTHENED, "detail": f"{origin.cue} -> {derived.cue}"})
     return found
@@ -513,7 +522,7 @@ _CAUSE = re.compile(
 _PUT_AT = r"(?:put|puts) (?:the|its|their) [\w -]{1,40}? at"
 _SAYS = re.compile(
     r"\b(?:said|says|say|told|tells|according to|reported|reports|announced|(?:in|issues|issued|publishes|published|releases|released) a statement|cautioned|warned|warns"
-    r"|hailed|claimed(?! for\b)|claims(?= that\b)|insisted|added|(?:has|have|had) confirmed|estimates|stated|noted|wrote|argued|accused|alleges"
+    r"|hailed|claimed(?! for\b)|claims(?= that\b)|insisted|added|(?:threaten|vow|pledge|promise)(?:s|d|ed) to|(?:has|have|had) confirmed|estimates|stated|noted|wrote|argued|accused|alleges"
     # Someone unnamed still vouches ("Ferrelo reportedly turned down ..."), or an outlet's estimate ("had put the fee at").
     rf"|reportedly|allegedly|(?:is|are|was|were) (?:said|understood|believed) to|{_PUT_AT}"
     # Court reporting: what "the court heard" is the evidence's, not the writer's.
@@ -693,7 +702,7 @@ _OWN_SOURCING = re.compile(
     # The outlet on its own work: "Our full review of the Aster 5 will follow later this month."
     r"|\bour\s+(?:full\s+|own\s+|in-depth\s+)?(?:review|reporters?|correspondents?|tests?|analysis|investigation)\b"
     # A live entry's news: "18:10 - Solmara now says 186 flights were cancelled".
-    r"|\bnow\s+(?:says|said)\b|\bhas\s+since\s+(?:said|confirmed)\b",
+    r"|^\W*\d{1,2}[:.]\d{2}\b.*\bnow\s+(?:says|said)\b|\bhas\s+since\s+(?:said|confirmed)\b",
     re.I,
 )
 # The reader addressed, outside quotation marks.
@@ -769,7 +778,7 @@ def is_checkable(text: str, quantities: Sequence[Quantity]) -> bool:
     if text.lstrip().startswith(("“", '"')):
         return False  # a quotation is someone's words; its speaker is named beside it
     # Figures, names, a year or a record ("the highest level since 2008") can be checked.
-    return bool(quantities) or bool(_names(text)) or bool(_YEAR.search(text) or _RECORD.search(text))
+    return bool(quantities) or bool(_names(text)) or bool(YEAR.search(text) or _RECORD.search(text))
 
 
 # --- choosing the origin --------------------------------------------------------------------
@@ -892,13 +901,15 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     # another article only when copied from it word for word.
     # An interview of its own may go back to the outlet's earlier story it cites ("Nestwell told us then ...").
     cited = claim.cited_articles | claim.linked_articles | claim.origin_articles
-    own = (_OWN_SOURCING.search(claim.text) or _ASKED_FOR_COMMENT.search(claim.text)
+    # Another outlet's request retold ("has not yet commented" of the wire's "did not respond to a
+    # request for comment") is taken from it like any other line.
+    own = (_OWN_SOURCING.search(claim.text) or (_ASKED_FOR_COMMENT.search(claim.text) and not _ASKED_FOR_COMMENT.search(best.text))
            or (reports_itself(claim.text, claim.site) and best.article_id not in cited))
     # An exhortation ("Every patriot should be watching Saltmere") or a word to the reader ("If you
     # drive in Dornwick, this one is going to hurt") is the writer's: like commentary, it needs a close likeness.
     # Rhetoric (a call to action, "This is what ... looks like") takes no fact at all: its likeness
     # in words must do, without the benefit of a citation.
-    framing = is_commentary(claim.text) or _EXHORTATION.search(claim.text) or _TO_THE_READER.search(claim.text)
+    framing = is_commentary(claim.text) or _EXHORTATION.search(claim.text) or _TO_THE_READER.search(claim.text) or is_own_voice(claim.text)
     if claim.heading or (own and best_score < settings.copied) or is_recap(claim.text) or (
         framing and best_score < settings.threshold + settings.commentary_margin
     ) or (_RHETORIC.search(claim.text) and similarity(claim, best, settings.places) < settings.threshold + settings.commentary_margin):
@@ -910,7 +921,9 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
         # The best match's own origin, in the article the claim links to: the writer read it there.
         or next(((s, c) for s, c in ranked if s >= settings.carrier_floor and c.article_id in claim.linked_articles
                  and c.claim_id in best.origin_claims), None)
-        or next(((s, c) for s, c in close if c.article_id in claim.cited_articles and c.article_id == claim.favoured_article), None)
+        # The article it mostly rewrites, unless a clearly better match is in another article it cites.
+        or next(((s, c) for s, c in close if c.article_id in claim.cited_articles and c.article_id == claim.favoured_article
+                 and not (best.article_id in claim.cited_articles and s < best_score - settings.citation_margin / 2)), None)
         or next(((s, c) for s, c in close if c.article_id in claim.cited_articles), None)
         or next(((s, c) for s, c in ranked if s >= settings.carrier_floor and c.article_id in claim.cited_articles
                  and best.claim_id in c.origin_claims), None)

@@ -195,6 +195,16 @@ def test_among_cited_articles_the_one_the_article_rewrites_is_where_a_shared_cla
     assert [(m.origin_claim_id, m.basis) for m in rewrites_pulse] == [(3, "citation"), (2, "text")]
 
 
+def test_the_article_rewritten_gives_way_to_a_clearly_better_match_in_another_article_it_cites():
+    claim = "The other eight lines will not run, and there will be no night trams."
+    wire = view("It said it would run a limited service on six of its 14 lines, using managers and non-union drivers.",
+                claim_id=2, article_id=3, published="2025-01-01")
+    statement = view("Lines 3, 5, 6, 8, 10, 11, 13 and 14 will not run, and there will be no night trams on either night.",
+                     claim_id=3, article_id=4, published="2025-01-01")
+    found = match(view(claim, cited_articles=frozenset({3, 4}), favoured_article=3), [wire, statement])
+    assert [(m.origin_claim_id, m.basis) for m in found] == [(3, "citation")]
+
+
 def test_search_terms_are_the_same_in_every_process():
     text = "Kestria sent about 3,000 more troops to Morvania in January and February to replace losses in the war"
     script = f"from provenance.match import search_terms; print(search_terms({text!r}, 6))"
@@ -509,6 +519,54 @@ def test_a_lead_in_that_turns_to_the_reader_leaves_the_statement_after_it_checka
     assert not is_opinion(text) and is_checkable(text, claims.quantities(text))
     assert is_opinion("Our advice: keep every receipt for food, hotels and taxis, and claim the lot.")
     assert is_opinion("Here is what you need to know: your bridge is shut.")
+
+
+def test_a_day_and_a_time_in_common_alone_make_no_match():
+    roads = view("The following roads were closed on Saturday evening, according to the Vessary roads department:",
+                 claim_id=10, article_id=5, published="2025-01-01")
+    miren = view("Miren, a village of about 300 people, has also been ordered to evacuate.", claim_id=11, article_id=5, published="2025-01-01")
+    claim = view("Miren became the fourth village ordered to evacuate on Saturday evening.")
+    assert similarity(claim, roads) <= 0.2
+    assert [m.origin_claim_id for m in match(claim, [roads, miren])] == [11]
+    # a span of months is said, not just a time
+    report = view("Kestria sent about 3,000 more troops to Morvania in January and February, Aurenia's Joint Staff said.",
+                  claim_id=12, article_id=5, published="2025-01-01")
+    assert similarity(view("The reinforcements arrived over January and February, the report said."), report) > 0.2
+
+
+def test_a_threat_or_a_pledge_is_still_its_makers_word():
+    union = view("The union said it would ballot its 1,400 members at Tollard on industrial action unless the plan was withdrawn.",
+                 claim_id=10, article_id=5, cue="said", source="union", published="2025-01-01")
+    found = match(view("The union has threatened to ballot its 1,400 members at the terminal on industrial action."), [union])
+    assert [(m.origin_claim_id, list(m.distortions)) for m in found] == [(10, [])]
+
+
+def test_the_writers_own_voice_needs_a_close_likeness():
+    prosecutors = view("A confiscation hearing is expected in the spring, prosecutors said.", claim_id=10, article_id=5,
+                       cue="said", source="prosecutors", published="2025-01-01")
+    assert match(view("We will be watching that confiscation hearing closely."), [prosecutors]) == []
+
+
+def test_a_plain_verb_for_an_estimate_is_no_strengthening_while_the_hedge_stays():
+    members = view("Our members estimate that prices for steel products in Orsania may rise by as much as 12 per cent within six months.",
+                   claim_id=10, article_id=5, cue="estimate", source="members", published="2025-01-01")
+    warned = view("The Orsanian Metal Importers' Association warned that steel prices may rise by as much as 12% within six months.",
+                  cue="warned", source="Orsanian Metal Importers' Association")
+    assert [(m.origin_claim_id, list(m.distortions)) for m in match(warned, [members])] == [(10, [])]
+    shown = view("Research by the importers shows steel prices will rise by 12% within six months.", cue="shows", source="Research")
+    assert "attribution_strengthened" in [d["kind"] for m in match(shown, [members]) for d in m.distortions]
+
+
+def test_another_outlets_request_for_comment_retold_is_taken_from_it_and_a_later_statement_is_news_only_live():
+    wire = view("The trade ministry of Galdovia, the largest exporter of steel to Orsania, did not immediately respond to a request for comment.",
+                claim_id=10, article_id=5, published="2025-01-01")
+    assert [m.origin_claim_id for m in match(view("Galdovia, the largest exporter of steel to Orsania, has not yet commented on the tariff.", cited_articles=frozenset({5})), [wire])] == [10]
+    minister = view("Dascot said the reform could be amended in parliament to protect people in physically demanding jobs.",
+                    claim_id=11, article_id=5, cue="said", source="Dascot", published="2025-01-01")
+    found = match(view("And he now says the reform will be amended to protect people in physically demanding jobs.", cue="says", source="he"), [minister])
+    assert [(m.origin_claim_id, [d["kind"] for d in m.distortions]) for m in found] == [(11, ["hedge_dropped"])]
+    assert match(view("18:10 - Dascot now says the reform will be amended to protect people in physically demanding jobs.",
+                      cue="says", source="Dascot"), [minister]) == []
 
 
 def test_a_signpost_or_an_introduction_is_rhetoric_and_the_writers_own_voice_is_told_from_quotes():
