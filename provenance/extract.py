@@ -82,6 +82,9 @@ class Article:
     fetched_at: str
     raw_sha256: str
     links: tuple[Link, ...] = field(default=())
+    # The summary under the headline (a "standfirst" or "dek"), when the text opens with it: the
+    # outlet's recap of its own story, not a claim of its own.
+    standfirst: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -187,6 +190,7 @@ def _from_html(page: Page, outlets: Outlets, options: ExtractOptions) -> Article
         paragraphs = paragraphs[1:]
         anchors = [(i - 1, s, e, u, a) for i, s, e, u, a in anchors if i > 0]
     meta = {
+        "standfirst": paragraphs[0] if paragraphs and paragraphs[0] in _standfirsts(tree) else None,
         "title": doc.title,
         "author": doc.author,
         "site_name": doc.sitename,
@@ -196,6 +200,21 @@ def _from_html(page: Page, outlets: Outlets, options: ExtractOptions) -> Article
         "published": _published(tree) or _fallback_date(page.body, page.final_url),
     }
     return _article(page, outlets, options, paragraphs=paragraphs, links=anchors, meta=meta, min_chars=options.min_chars)
+
+
+# Class names news templates give the summary under a headline.
+_STANDFIRST_CLASS = re.compile(r"standfirst|strapline|\bdeck?\b|\bsub-?head(?:line)?\b|\bsub-?title\b", re.I)
+
+
+def _standfirsts(tree: etree._Element | None) -> set[str]:
+    """The texts of the page's standfirst elements, spaces squashed."""
+    if tree is None:
+        return set()
+    return {
+        " ".join("".join(e.itertext()).split())
+        for e in tree.iter("p", "div", "h2", "h3")
+        if _STANDFIRST_CLASS.search(e.get("class") or "")
+    }
 
 
 def _blocks(body: etree._Element, base_url: str) -> tuple[list[str], list[tuple[int, int, int, str, str]]]:
@@ -310,6 +329,7 @@ def _article(
         fetched_at=page.fetched_at,
         raw_sha256=page.sha256,
         links=article_links,
+        standfirst=meta.get("standfirst"),
     )
 
 

@@ -112,6 +112,9 @@ class ClaimView:
     # The article's first sentence with no full stop: the headline again, which the next sentence
     # states in full. A headline sums up a story: no claim's rewrite, nor what a claim rewrites.
     heading: bool = False
+    # In the summary under the headline: the outlet's recap of its own story, taken from nothing
+    # (an aggregator may still copy it).
+    standfirst: bool = False
     site: str | None = None  # the name of the site that published it ("told the Examiner" is its own interview there)
 
 
@@ -459,14 +462,18 @@ def distortions(
     figure: the claim folded that sentence in ("Prices rose 3.6% ..., driven by services and
     electricity" beside "The rise was driven mainly by services, where prices rose 4.9 percent").
     `upstream` is what `origin` was itself taken from, when known."""
-    kept = [q for q in derived.quantities
-            if any(_same_value(q.value, o.value) for o in origin.quantities) or not any(_same_value(q.value, x.value) for x in elsewhere)]
-    found = _quantity_changes(kept, origin.quantities, derived.text, origin.text)
+    # Spans of time compared in days: "three weeks" is "21 days", and a sibling's "two years" does
+    # not account for "two weeks".
+    said = [_in_days(q) for q in origin.quantities]
+    kept = [q for q in map(_in_days, derived.quantities)
+            if any(_same_value(q.value, o.value) for o in said) or not any(_same_value(q.value, x.value) for x in map(_in_days, elsewhere))]
+    found = _quantity_changes(kept, said, derived.text, origin.text)
     by_then, by_now = _TARGET_YEAR.search(origin.text), _TARGET_YEAR.search(derived.text)
     if by_then and by_now and by_then.group(1) != by_now.group(1):
         found.append({"kind": Distortion.NUMBER_CHANGED, "detail": f"{by_then.group(0)} -> {by_now.group(0)}"})
     # Stated as fact: with no verb of its own, or, a forecast, on its forecaster's word as what will happen.
     lost = [h for h in origin.hedges if h in _MODAL_HEDGES and h not in derived.hedges and not _still_estimated(h, derived.text)
+            and not _same_verb(h, derived.text)
             and _asserted(h, origin.text, derived.text, derived.cue is None or h in _FORECASTS and _CUE_STRENGTH.get(derived.cue, 2) >= 2)]
     weakly_cited = _CUE_STRENGTH.get(derived.cue or "", 2) == 1  # "X suggested ..." still hedges it
     confirmed = derived.cue if _CUE_STRENGTH.get(derived.cue or "") == 3 else (m.group(0) if (m := _CONFIRMED.search(derived.text)) else None)
@@ -491,7 +498,11 @@ def distortions(
                or origin.cue in _ALLEGING)
     # Nor is a sentence that still says someone said it, though the speaker was not made out
     # ("In an afternoon update it said ...", "A co-author, Tomas Reyl, cautioned that ...").
-    if origin.source and not derived.source and vouched and not _QUOTATION_ONLY.match(derived.text) and not _SAYS.search(derived.text):
+    # The derived's speaker may be one the origin quotes under its own ("According to Aldervik, an
+    # independent lab found ..." -> "An independent lab found ..."): the outer attribution is gone.
+    inner = bool(derived.source and derived.cue and origin.source and not _one_name(derived.source, origin.source)
+                 and re.search(rf"\b{re.escape(derived.source)}\s+{re.escape(derived.cue)}\b", origin.text, re.I))
+    if origin.source and (not derived.source or inner) and vouched and not _QUOTATION_ONLY.match(derived.text) and not _SAYS.search(derived.text):
         cue = f" {origin.cue}" if origin.cue else ""
         found.append({"kind": Distortion.ATTRIBUTION_DROPPED, "detail": f"{origin.source}{cue} -> stated as fact"})
     elif (
@@ -559,6 +570,17 @@ _ESTIMATING = re.compile(rf"\b(?:project|forecast|estimat|predict|expect)\w*|\b{
 _TARGET_YEAR = re.compile(r"\bby (?:the end of |the middle of )?((?:19|20|21)\d{2})\b", re.I)
 
 
+def _same_verb(hedge: str, text: str) -> bool:
+    """Is a hedging verb still there in another form ("they believed" -> "they believe")?"""
+    return len(hedge) >= 6 and " " not in hedge and re.search(rf"\b{re.escape(_stem(hedge)[:5])}", text, re.I) is not None
+
+
+def _one_name(a: str, b: str) -> bool:
+    """Could the two name one speaker ("the union", "the Electronics and Telecom Workers' Union")?"""
+    a, b = (re.sub(r"^(?:the|an?)\s+", "", n.strip().lower()) for n in (a, b))
+    return a in b or b in a
+
+
 def _cue_strength(claim: ClaimView) -> int:
     """How sure the claim's own attribution verb is. One expecting to do something ("Tervane
     expects to reduce its workforce") states a plan, as sure as saying it."""
@@ -583,13 +605,28 @@ def _quantity_changes(derived: Sequence[Quantity], origin: Sequence[Quantity], d
     return found
 
 
+_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "fortnight": 14, "fortnights": 14, "month": 365 / 12, "months": 365 / 12,
+         "year": 365, "years": 365}
+
+
+def _in_days(q: Quantity) -> Quantity:
+    """A span of time in days, so "three weeks" is "21 days" (its words, `text`, kept for the detail)."""
+    days = _DAYS.get(q.noun or "") if q.unit is None else None
+    return replace(q, value=q.value * days, noun="days") if days else q
+
+
 def _bounds(q: Quantity, value: float) -> bool:
     """Is `q` a bound that `value` keeps ("more than a quarter" of 28 per cent, "under 100" of 96)?
     That is precision lost, not a figure changed."""
     if q.hedge in ("more than", "over", "at least"):
         return value > q.value
     # Not "up to": "up to 8,000 litres" of 6,000 is the figure raised.
-    return q.hedge in ("less than", "fewer than", "under") and value < q.value
+    if q.hedge in ("less than", "fewer than", "under"):
+        return value < q.value
+    # A figure rounded and said to be rounded: "almost 1,500" of 1,450, "about 1.5k" of 1,460.
+    if q.hedge in ("almost", "nearly", "just under", "close to"):
+        return q.value * 0.95 <= value < q.value
+    return q.hedge in ("about", "around", "roughly", "approximately", "some") and abs(value - q.value) <= q.value * 0.05
 
 
 def _asserted(hedge: str, origin: str, derived: str, as_fact: bool) -> bool:
@@ -910,7 +947,7 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     # Rhetoric (a call to action, "This is what ... looks like") takes no fact at all: its likeness
     # in words must do, without the benefit of a citation.
     framing = is_commentary(claim.text) or _EXHORTATION.search(claim.text) or _TO_THE_READER.search(claim.text) or is_own_voice(claim.text)
-    if claim.heading or (own and best_score < settings.copied) or is_recap(claim.text) or (
+    if claim.heading or claim.standfirst or (own and best_score < settings.copied) or is_recap(claim.text) or (
         framing and best_score < settings.threshold + settings.commentary_margin
     ) or (_RHETORIC.search(claim.text) and similarity(claim, best, settings.places) < settings.threshold + settings.commentary_margin):
         return []

@@ -397,7 +397,7 @@ def match_pending(db: Database, settings: match_stage.MatchSettings = match_stag
             if view.article_id not in derivative:
                 derivative[view.article_id] = final and store.is_derivative(db, view.article_id)
             unsupported = (
-                not found and view.source is None and not view.heading and derivative[view.article_id]
+                not found and view.source is None and not view.heading and not view.standfirst and derivative[view.article_id]
                 and match_stage.is_checkable(view.text, view.quantities)
                 and not store.source_follows(db, view.claim_id) and not store.in_editors_note(db, view.claim_id)
             )

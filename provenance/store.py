@@ -252,6 +252,12 @@ def m007_named_outlets(db: Database) -> None:
     db.execute("create index if not exists idx_articles_site_name_nocase on articles (site_name collate nocase)")
 
 
+@migrations()
+def m008_standfirst(db: Database) -> None:
+    """The summary under a headline, kept apart: the outlet's recap of its story is matched to nothing."""
+    db["articles"].add_column("standfirst", str)
+
+
 @dataclass(frozen=True)
 class Analysis:
     """What the analysis stages found in one article."""
@@ -381,6 +387,7 @@ def save_article(db: Database, article: Article, page: Page | None = None, analy
             "published": article.published,
             "language": article.language,
             "description": article.description,
+            "standfirst": article.standfirst,
             "fetched_at": article.fetched_at,
             "first_fetched_at": existing["first_fetched_at"] if existing else article.fetched_at,
             "checked_at": article.fetched_at,
@@ -684,6 +691,7 @@ def claim_views(db: Database, claim_ids: list[int], *, citations: bool = True) -
     rows = list(
         db.query(
             f"select c.id, c.article_id, c.text, c.seq, c.quantities, c.hedges, {_WHEN} as published, a.site_name as site, "
+            f"c.paragraph = 0 and a.standfirst is not null as standfirst, "
             f"s.name as source, s.kind as source_kind, t.cue as cue, "
             # An official body's own site: the article's own source is that body, not a declared origin.
             f"a.declared_origin is null and a.declared_origin_url is null and exists (select 1 from attributions t "
@@ -764,6 +772,7 @@ def _view(r: dict, origin_claims: frozenset[int], **citations: object) -> match.
         origin_claims=origin_claims,
         official=bool(r["official"]),
         heading=r["seq"] == 0 and match.is_heading(r["text"]),
+        standfirst=bool(r["standfirst"]),
         site=r["site"],
         **citations,  # type: ignore[arg-type]
     )

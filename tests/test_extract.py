@@ -49,6 +49,23 @@ def test_paragraph_boundaries_are_kept_and_the_headline_is_not_body_text():
     assert not a.text.startswith("Norland sends 3,000 more troops abroad")
 
 
+STANDFIRST_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Steel tariff: mills cheer</title>
+<meta property="og:site_name" content="Brelling Exchange"><meta property="article:published_time" content="2027-02-10T09:00:00Z"></head>
+<body><article><h1>Steel tariff: mills cheer</h1>
+<p class="bx-standfirst">A 25 per cent levy from 1 March is meant to save jobs. Builders may end up paying for it.</p>
+<div class="{box}"><p>Orsania is to put a 25 per cent tariff on steel imports from 1 March, the trade ministry said on Tuesday.</p></div>
+<p>The ministry expects the levy to bring in roughly 900 million euros a year, which it says will go to retraining.</p>
+</article></body></html>"""
+
+
+def test_a_standfirst_opening_the_text_is_kept_and_named_but_a_summary_box_is_text():
+    a = extract(page("", "https://www.brellingexchange.example/b", body=STANDFIRST_PAGE.format(box="bx-body").encode()), OUTLETS)
+    assert a.standfirst == "A 25 per cent levy from 1 March is meant to save jobs. Builders may end up paying for it."
+    assert a.paragraphs[0] == a.standfirst  # still text: the claims keep their offsets
+    boxed = STANDFIRST_PAGE.replace('<p class="bx-standfirst">', "<p>").format(box="pb-summary")
+    assert extract(page("", "https://www.brellingexchange.example/b", body=boxed.encode()), OUTLETS).standfirst is None
+
+
 def test_json_ld_date_inside_a_graph_and_a_footer_origin():
     a = extract(page("digest-footer.html", "https://dailydigest.example/norland"), OUTLETS)
     assert a.published == "2025-03-06T07:00:00Z"

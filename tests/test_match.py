@@ -569,6 +569,39 @@ def test_another_outlets_request_for_comment_retold_is_taken_from_it_and_a_later
                       cue="says", source="Dascot"), [minister]) == []
 
 
+def test_spans_of_time_are_compared_in_days_and_a_rounded_figure_said_to_be_rounded_is_kept():
+    def changes(derived, origin, elsewhere=()):
+        return [(d["kind"], d["detail"]) for d in distortions(view(derived), view(origin, claim_id=2), elsewhere)]
+    assert changes("She has three weeks to lodge an appeal.", "Brannvik has 21 days to appeal.") == []
+    assert changes("The deal runs over three years.", "The deal runs over 36 months.") == []
+    # a sibling's "two years" does not account for "two weeks"
+    assert changes("She has two weeks to appeal.", "She has three weeks to lodge an appeal.",
+                   claims.quantities("The ban could be reduced to two years.")) == [("number_changed", "three -> two")]
+    assert changes("Almost 1,500 people died.", "An estimated 1,450 more people than usual died.") == []
+    assert changes("About 1.5k people died.", "An estimated 1,450 more people than usual died.") == []
+    assert changes("About 2,000 people died.", "An estimated 1,450 more people than usual died.") == [
+        ("number_changed", "an estimated 1,450 -> about 2,000")]
+    assert changes("Almost 1,500 people died.", "An estimated 1,150 more people than usual died.") == [
+        ("number_changed", "an estimated 1,150 -> almost 1,500")]
+
+
+def test_a_speaker_quoted_under_the_origins_own_is_no_attribution_of_the_claim():
+    lawyer = view("According to Aldervik, an independent lab found traces of vardenolone in a sealed tub from the same batch.",
+                  claim_id=2, cue="according to", source="Aldervik", source_kind="person")
+    bare = view("An independent lab found traces of vardenolone in a sealed tub from the same batch.", cue="found", source="An independent lab")
+    assert [d["kind"] for d in distortions(bare, lawyer)] == ["attribution_dropped"]
+    union = view("The Electronics and Telecom Workers' Union called the cuts a betrayal of the people who built this company.",
+                 claim_id=2, cue="called", source="Electronics and Telecom Workers' Union", source_kind="organization")
+    assert distortions(view("The union called the cuts a betrayal of the people who built this company.", cue="called", source="union"), union) == []
+
+
+def test_a_hedging_verb_kept_in_another_form_is_no_hedge_dropped():
+    said = view("Her lawyer, Casper Aldervik, said that they believed the positive test had been caused by a contaminated supplement.",
+                claim_id=2, cue="said", source="Casper Aldervik")
+    kept = view("Her lawyer, Casper Aldervik, says they believe a contaminated supplement caused the positive test.", cue="says", source="Casper Aldervik")
+    assert distortions(kept, said) == []
+
+
 def test_a_signpost_or_an_introduction_is_rhetoric_and_the_writers_own_voice_is_told_from_quotes():
     assert is_commentary("Here are five things to know.") and not is_checkable("Here are five things to know.", claims.quantities("five"))
     assert is_commentary("Meet Graham Pettifer, the smiling small-town adviser who bled a whole town's pensioners dry.")

@@ -321,6 +321,25 @@ def test_a_newsletter_in_its_own_voice_is_a_derivative_and_a_body_credited_with_
     assert store.claim_views(db, [credited])[0].linked_articles == {healthwire["id"]}
 
 
+def test_a_standfirst_is_stored_apart_and_matched_to_nothing(db, tmp_path):
+    release = ["The Government of Orsania will introduce a tariff of 25 per cent on imported steel products from 1 March, the minister announced.",
+               "The tariff is expected to raise about 900 million euros a year for the treasury, the ministry said in its statement."]
+    standfirst = "A 25 per cent tariff on imported steel from 1 March is meant to raise 900 million euros."
+    paper = [standfirst, "Orsania will put a 25 per cent tariff on imported steel products from 1 March, the minister announced.",
+             "The levy is expected to raise about 900 million euros a year for the treasury, the ministry said."]
+    pages = {
+        "www.ministry.example/news/tariff.html": article_page("Release", "2027-02-09T08:00:00Z", release),
+        "www.paper.example/news/tariff.html": article_page("Paper", "2027-02-10T08:00:00Z", paper).replace(
+            f"<p>{standfirst}".encode(), f'<p class="article-standfirst">{standfirst}'.encode()),
+    }
+    crawl_web(db, tmp_path, pages)
+    row = store.find_article(db, "http://www.paper.example/news/tariff")
+    assert db["articles"].get(row["id"])["standfirst"] == standfirst
+    matched = {r["text"]: r["origin"] for r in db.query(
+        "select c.text, m.origin_claim_id as origin from claims c left join claim_matches m on m.claim_id = c.id where c.article_id = ?", [row["id"]])}
+    assert matched[standfirst] is None and all(matched[t] for t in paper[1:])
+
+
 def test_an_outlet_credited_by_name_without_a_link_is_cited_by_the_claim_and_its_article(db, tmp_path):
     release = ["The harbour authority said 8,000 litres of diesel leaked from a barge at Quay 4 early on Monday.",
                "Divers will inspect the barge's hull on Tuesday morning, the authority said in its statement."]
