@@ -878,15 +878,11 @@ def likeness(
         rarity = rare_cover(claim, candidate, weights, settings.places)
         if rarity < settings.rarity_floor:
             continue
-        score = similarity(claim, candidate, settings.places)
+        score = words = similarity(claim, candidate, settings.places)
         # Four words in a row, none of them a name ("a software update installed overnight"), are a
         # phrase taken over: a likeness just short of the threshold is enough, if nothing else is.
         if settings.threshold - settings.phrase_margin <= score < settings.threshold and _shared_run(claim.text, candidate.text) >= 4:
             score = settings.threshold
-        # A reporter's request for comment ("We put these allegations to Kilbraith Water") is the
-        # origin of nothing but a word on that request ("did not respond to Anchorline's request").
-        if _ASKED_FOR_COMMENT.search(candidate.text) and not _ON_COMMENT.search(claim.text) and score < settings.copied:
-            continue
         # A citation is evidence too: inside a cited article a weaker likeness is enough.
         if candidate.article_id in claim.linked_articles or candidate.article_id in claim.origin_articles:
             score = min(1.0, score + settings.link_bonus)
@@ -900,8 +896,17 @@ def likeness(
             score = min(1.0, score + settings.full_text_weight / (1 + text_rank[candidate.claim_id]))
         if score < (settings.threshold if floor is None else floor):
             continue
+        # A reporter's request for comment ("We put these allegations to Kilbraith Water") is the
+        # origin of nothing but a word on that request ("did not respond to Anchorline's request").
+        if words < settings.copied and _asks_for_comment(candidate.text) and not _ON_COMMENT.search(claim.text):
+            continue
         found.append(Likeness(score, lead_cover(claim, candidate), rarity, candidate))
     return found
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _asks_for_comment(text: str) -> bool:
+    return _ASKED_FOR_COMMENT.search(text) is not None
 
 
 def ordered(claim: ClaimView, scored: Iterable[Likeness], settings: MatchSettings = MatchSettings()) -> list[tuple[float, ClaimView]]:
