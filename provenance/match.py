@@ -464,9 +464,9 @@ def distortions(
     `upstream` is what `origin` was itself taken from, when known."""
     # Spans of time compared in days: "three weeks" is "21 days", and a sibling's "two years" does
     # not account for "two weeks".
-    said = [_in_days(q) for q in origin.quantities]
+    said, beside = [_in_days(q) for q in origin.quantities], [_in_days(q) for q in elsewhere]
     kept = [q for q in map(_in_days, derived.quantities)
-            if any(_same_value(q.value, o.value) for o in said) or not any(_same_value(q.value, x.value) for x in map(_in_days, elsewhere))]
+            if any(_same_value(q.value, o.value) for o in said) or not any(_same_value(q.value, x.value) for x in beside)]
     found = _quantity_changes(kept, said, derived.text, origin.text)
     by_then, by_now = _TARGET_YEAR.search(origin.text), _TARGET_YEAR.search(derived.text)
     if by_then and by_now and by_then.group(1) != by_now.group(1):
@@ -572,7 +572,7 @@ _TARGET_YEAR = re.compile(r"\bby (?:the end of |the middle of )?((?:19|20|21)\d{
 
 def _same_verb(hedge: str, text: str) -> bool:
     """Is a hedging verb still there in another form ("they believed" -> "they believe")?"""
-    return len(hedge) >= 6 and " " not in hedge and re.search(rf"\b{re.escape(_stem(hedge)[:5])}", text, re.I) is not None
+    return len(hedge) >= 6 and " " not in hedge and _keeps_cue(hedge, text)
 
 
 def _one_name(a: str, b: str) -> bool:
@@ -945,7 +945,7 @@ def choose(claim: ClaimView, ranked: list[tuple[float, ClaimView]], settings: Ma
     cited = claim.cited_articles | claim.linked_articles | claim.origin_articles
     # Another outlet's request retold ("has not yet commented" of the wire's "did not respond to a
     # request for comment") is taken from it like any other line.
-    own = (_OWN_SOURCING.search(claim.text) or (_ASKED_FOR_COMMENT.search(claim.text) and not _ASKED_FOR_COMMENT.search(best.text))
+    own = (_OWN_SOURCING.search(claim.text) or (_asks_for_comment(claim.text) and not _asks_for_comment(best.text))
            or (reports_itself(claim.text, claim.site) and best.article_id not in cited))
     # An exhortation ("Every patriot should be watching Saltmere") or a word to the reader ("If you
     # drive in Dornwick, this one is going to hurt") is the writer's: like commentary, it needs a close likeness.

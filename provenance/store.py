@@ -1242,8 +1242,9 @@ def is_derivative(db: Database, article_id: int) -> bool:
     matched = sum(1 for r in rows if r["matched"])
     # A newsletter speaks in its own voice ("Our advice: ...", "Frankly, ..."): those asides were never
     # anyone's report, so only what could have come from elsewhere counts towards the four in five.
-    voiced = [r for r in rows if not r["matched"] and match.is_own_voice(r["text"])]
-    reported = len(rows) - (len([r for r in rows if not r["matched"] and match.is_opinion(r["text"])]) if voiced else 0)
+    asides = [r for r in rows if not r["matched"] and match.is_opinion(r["text"])]
+    voiced = any(match.is_own_voice(r["text"]) for r in asides)
+    reported = len(rows) - (len(asides) if voiced else 0)
     if not (reported > 0 and matched * 5 >= reported * 4):
         return False
     # A wire that rewrites a release but interviewed someone itself reports too: what it adds is its own.
